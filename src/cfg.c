@@ -1,0 +1,563 @@
+#include <config.h>
+
+#include "cfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum opt_kind { OPT_STR, OPT_URL, OPT_FLAG, OPT_LONG, OPT_LIST, OPT_SPECIAL };
+
+struct opt_def {
+    const char *key;
+    enum opt_kind kind;
+    size_t offset;
+    long min, max;
+};
+
+#define STR(k) {#k, OPT_STR, offsetof(struct oi_config, k), 0, 0}
+#define URL(k) {#k, OPT_URL, offsetof(struct oi_config, k), 0, 0}
+#define FLAG(k) {#k, OPT_FLAG, offsetof(struct oi_config, k), 0, 0}
+#define LONG(k, lo, hi) {#k, OPT_LONG, offsetof(struct oi_config, k), lo, hi}
+#define LIST(k) {#k, OPT_LIST, offsetof(struct oi_config, k), 0, 0}
+#define SPECIAL(k) {k, OPT_SPECIAL, 0, 0, 0}
+
+static const struct opt_def options[] = {
+    SPECIAL("conf"),
+    SPECIAL("flavor"),
+    URL(admin_url),
+    URL(introspect_url),
+    SPECIAL("auth"),
+    STR(client_id),
+    STR(secret_file),
+    STR(ca_file),
+    STR(ca_dir),
+    STR(pinned_pubkey),
+    STR(client_cert),
+    STR(client_key),
+    STR(proxy),
+    FLAG(allow_http),
+    LONG(connect_timeout_ms, 1, 60000),
+    LONG(timeout_ms, 1, 600000),
+    SPECIAL("allowed_clients"),
+    LIST(audience),
+    STR(issuer),
+    LIST(required_scopes),
+    STR(user_claim),
+    LONG(leeway, 0, 3600),
+    STR(token_prefix),
+    LONG(max_token_length, 16, 1048576),
+    SPECIAL("use_first_pass"),
+    SPECIAL("try_first_pass"),
+    STR(prompt),
+    FLAG(debug),
+};
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* State while reading: which keys each source set, and which were set at all. */
+struct parse_state {
+    bool seen_here[N_OPTIONS];
+    bool set[N_OPTIONS];
+    bool use_first_pass, try_first_pass;
+    const char *where;
+};
+
+static int fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    snprintf(err->where, sizeof(err->where), "%s", where);
+    snprintf(err->key, sizeof(err->key), "%s", key);
+    va_start(ap, fmt);
+    vsnprintf(err->what, sizeof(err->what), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *oi_flavor_name(enum oi_flavor f)
+{
+    switch (f) {
+    case OI_FLAVOR_HYDRA:
+        return "hydra";
+    case OI_FLAVOR_HYDRA_V1:
+        return "hydra-v1";
+    case OI_FLAVOR_RFC7662:
+        return "rfc7662";
+    }
+    return "?";
+}
+
+static void set_defaults(struct oi_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->flavor = OI_FLAVOR_HYDRA;
+    cfg->connect_timeout_ms = 2000;
+    cfg->timeout_ms = 5000;
+    cfg->leeway = 30;
+    cfg->max_token_length = 4096;
+    cfg->pass = OI_PASS_PROMPT;
+}
+
+static bool parse_flag(const char *value, bool *out)
+{
+    static const char *yes[] = {"yes", "true", "1", "on"};
+    static const char *no[] = {"no", "false", "0", "off"};
+    if (value == NULL) {
+        *out = true;
+        return true;
+    }
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(value, yes[i]) == 0)
+            return *out = true, true;
+        if (strcmp(value, no[i]) == 0)
+            return *out = false, true;
+    }
+    return false;
+}
+
+static bool has_control_or_space(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s == 0x7f)
+            return true;
+    return false;
+}
+
+static bool has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return true;
+    return false;
+}
+
+static int set_string(char **field, const char *value)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return -2;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+static int apply_special(struct oi_config *cfg, struct parse_state *st, const char *key,
+                         const char *value, struct oi_config_error *err)
+{
+    if (strcmp(key, "flavor") == 0) {
+        if (value == NULL)
+            return fail(err, st->where, key, "needs a value: hydra, hydra-v1 or rfc7662");
+        if (strcmp(value, "hydra") == 0)
+            cfg->flavor = OI_FLAVOR_HYDRA;
+        else if (strcmp(value, "hydra-v1") == 0)
+            cfg->flavor = OI_FLAVOR_HYDRA_V1;
+        else if (strcmp(value, "rfc7662") == 0)
+            cfg->flavor = OI_FLAVOR_RFC7662;
+        else
+            return fail(err, st->where, key, "'%s' is not hydra, hydra-v1 or rfc7662", value);
+        return 0;
+    }
+    if (strcmp(key, "auth") == 0) {
+        static const char *names[] = {"none", "basic", "post", "bearer"};
+        for (size_t i = 0; value && i < 4; i++)
+            if (strcmp(value, names[i]) == 0) {
+                cfg->auth = (enum oi_auth)i;
+                return 0;
+            }
+        return fail(err, st->where, key, "needs none, basic, post or bearer");
+    }
+    if (strcmp(key, "allowed_clients") == 0) {
+        if (value == NULL || *value == '\0')
+            return fail(err, st->where, key, "needs a comma list of client ids, or *");
+        cfg->any_client = strcmp(value, "*") == 0;
+        int rc = oi_strlist_split(&cfg->allowed_clients, value, ',');
+        if (rc == -1)
+            return fail(err, st->where, key, "has an empty item");
+        return rc;
+    }
+    if (strcmp(key, "use_first_pass") == 0 || strcmp(key, "try_first_pass") == 0) {
+        bool on;
+        if (!parse_flag(value, &on))
+            return fail(err, st->where, key, "is a flag: give it bare, or =yes/no");
+        *(key[0] == 'u' ? &st->use_first_pass : &st->try_first_pass) = on;
+        return 0;
+    }
+    /* conf: handled before any parsing; only valid on the pam.d line. */
+    return fail(err, st->where, key, "is only allowed on the pam.d line");
+}
+
+static int apply_option(struct oi_config *cfg, struct parse_state *st, const char *key,
+                        const char *value, struct oi_config_error *err)
+{
+    size_t i;
+    for (i = 0; i < N_OPTIONS; i++)
+        if (strcmp(options[i].key, key) == 0)
+            break;
+    if (i == N_OPTIONS)
+        return fail(err, st->where, key, "unknown option");
+    if (st->seen_here[i])
+        return fail(err, st->where, key, "given twice");
+    st->seen_here[i] = true;
+    st->set[i] = true;
+
+    const struct opt_def *o = &options[i];
+    void *field = (char *)cfg + o->offset;
+    if (o->kind != OPT_FLAG && o->kind != OPT_SPECIAL && (value == NULL || *value == '\0'))
+        return fail(err, st->where, key, "needs a value");
+    switch (o->kind) {
+    case OPT_SPECIAL:
+        return apply_special(cfg, st, key, value, err);
+    case OPT_FLAG:
+        if (!parse_flag(value, field))
+            return fail(err, st->where, key, "is a flag: give it bare, or =yes/no");
+        return 0;
+    case OPT_LONG:
+        if (!oi_parse_long(value, o->min, o->max, field))
+            return fail(err, st->where, key, "'%s' is not a whole number in %ld..%ld", value, o->min,
+                        o->max);
+        return 0;
+    case OPT_URL:
+        if (has_control_or_space(value) ||
+            (!oi_skip_prefix(value, "https://") && !oi_skip_prefix(value, "http://")) ||
+            strlen(value) > 2000)
+            return fail(err, st->where, key, "is not an http(s) URL");
+        return set_string(field, value);
+    case OPT_LIST: {
+        int rc = oi_strlist_split(field, value, ',');
+        if (rc == -1)
+            return fail(err, st->where, key, "has an empty item");
+        return rc;
+    }
+    case OPT_STR:
+        if (has_control(value))
+            return fail(err, st->where, key, "contains control characters");
+        return set_string(field, value);
+    }
+    return fail(err, st->where, key, "internal error");
+}
+
+/* "key=value" or a bare "key". key is copied into keybuf. */
+static int split_arg(const char *arg, char *keybuf, size_t keylen, const char **value)
+{
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (n == 0 || n >= keylen)
+        return -1;
+    memcpy(keybuf, arg, n);
+    keybuf[n] = '\0';
+    *value = eq ? eq + 1 : NULL;
+    return 0;
+}
+
+int oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
+                         struct oi_config_error *err)
+{
+    *out = NULL;
+    if (path[0] != '/') {
+        snprintf(err->what, sizeof(err->what), "%s: not an absolute path", path);
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(err->what, sizeof(err->what), "%s: %s%s", path, strerror(errno),
+                 errno == ELOOP ? " (symbolic links are refused)" : "");
+        return -1;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0)
+        why = "cannot stat";
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if (st.st_uid != 0 && st.st_uid != geteuid())
+        why = "not owned by root";
+    else if (st.st_mode & (S_IWGRP | S_IWOTH))
+        why = "writable by group or others";
+    else if (secret && (st.st_mode & (S_IRGRP | S_IROTH)))
+        why = "readable by group or others (chmod 600)";
+    else if ((size_t)st.st_size > max)
+        why = "too large";
+    char *buf = NULL;
+    if (why == NULL) {
+        buf = malloc((size_t)st.st_size + 1);
+        if (buf == NULL) {
+            close(fd);
+            return -2;
+        }
+        size_t got = 0;
+        while (got < (size_t)st.st_size) {
+            ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        if (got != (size_t)st.st_size)
+            why = "short read";
+        buf[got] = '\0';
+        *outlen = got;
+    }
+    close(fd);
+    if (why != NULL) {
+        if (buf != NULL) {
+            oi_wipe(buf, (size_t)st.st_size);
+            free(buf);
+        }
+        snprintf(err->what, sizeof(err->what), "%s: %s", path, why);
+        return -1;
+    }
+    *out = buf;
+    return 0;
+}
+
+static int parse_conf_file(struct oi_config *cfg, struct parse_state *st, const char *path,
+                           bool must_exist, struct oi_config_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = oi_read_trusted_file(path, false, OI_CONF_MAX_BYTES, &text, &len, err);
+    if (rc == -2)
+        return -2;
+    if (rc != 0) {
+        if (!must_exist && access(path, F_OK) != 0 && errno == ENOENT)
+            return 0;
+        snprintf(err->where, sizeof(err->where), "conf");
+        snprintf(err->key, sizeof(err->key), "conf");
+        return -1;
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        free(text);
+        return fail(err, path, "conf", "contains a NUL byte");
+    }
+    char where[300];
+    st->where = where;
+    rc = 0;
+    unsigned lineno = 0;
+    char *save = NULL;
+    /* Count lines ourselves: strtok_r would skip empty lines and shift numbers. */
+    for (char *line = text; line != NULL && rc == 0; line = save) {
+        save = strchr(line, '\n');
+        if (save)
+            *save++ = '\0';
+        lineno++;
+        snprintf(where, sizeof(where), "%s:%u", path, lineno);
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        char *end = p + strlen(p);
+        while (end > p && isspace((unsigned char)end[-1]))
+            *--end = '\0';
+        if (*p == '\0' || *p == '#')
+            continue;
+        char *eq = strchr(p, '=');
+        const char *value = NULL;
+        if (eq) {
+            char *k_end = eq;
+            while (k_end > p && isblank((unsigned char)k_end[-1]))
+                k_end--;
+            *k_end = '\0';
+            value = eq + 1;
+            while (isblank((unsigned char)*value))
+                value++;
+        }
+        if (*p == '\0' || strpbrk(p, " \t") != NULL)
+            rc = fail(err, where, p, "not a 'key = value' line");
+        else
+            rc = apply_option(cfg, st, p, value, err);
+    }
+    free(text);
+    return rc;
+}
+
+static bool url_is_http(const char *url)
+{
+    return url != NULL && oi_skip_prefix(url, "http://") != NULL;
+}
+
+static int derive_endpoint(struct oi_config *cfg, struct oi_config_error *err)
+{
+    const char *w = "options";
+    if (cfg->flavor == OI_FLAVOR_RFC7662) {
+        if (cfg->admin_url)
+            return fail(err, w, "admin_url", "is for the Hydra flavours; rfc7662 takes introspect_url");
+        if (cfg->introspect_url == NULL)
+            return fail(err, w, "introspect_url", "is required with flavor=rfc7662");
+        return 0;
+    }
+    if (cfg->admin_url && cfg->introspect_url)
+        return fail(err, w, "introspect_url", "contradicts admin_url: give one of them");
+    if (cfg->introspect_url)
+        return 0;
+    if (cfg->admin_url == NULL)
+        return fail(err, w, "admin_url", "is required (or introspect_url)");
+    size_t n = strlen(cfg->admin_url);
+    while (n > 0 && cfg->admin_url[n - 1] == '/')
+        n--;
+    const char *path =
+        cfg->flavor == OI_FLAVOR_HYDRA ? "/admin/oauth2/introspect" : "/oauth2/introspect";
+    size_t total = n + strlen(path) + 1;
+    cfg->introspect_url = malloc(total);
+    if (cfg->introspect_url == NULL)
+        return -2;
+    snprintf(cfg->introspect_url, total, "%.*s%s", (int)n, cfg->admin_url, path);
+    return 0;
+}
+
+static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
+{
+    const char *w = "options";
+    if (st->use_first_pass && st->try_first_pass)
+        return fail(err, w, "try_first_pass", "contradicts use_first_pass");
+    cfg->pass = st->use_first_pass   ? OI_PASS_USE_FIRST
+                : st->try_first_pass ? OI_PASS_TRY_FIRST
+                                     : OI_PASS_PROMPT;
+    bool auth_set = false;
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(options[i].key, "auth") == 0)
+            auth_set = st->set[i];
+    if (!auth_set)
+        cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
+    int rc = derive_endpoint(cfg, err);
+    if (rc != 0)
+        return rc;
+    if (url_is_http(cfg->introspect_url) && !cfg->allow_http)
+        return fail(err, w, cfg->admin_url ? "admin_url" : "introspect_url",
+                    "is plain http: use https, or set allow_http (tests only)");
+    bool needs_client = cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_POST;
+    if (needs_client && cfg->client_id == NULL)
+        return fail(err, w, "client_id", "is required with auth=%s",
+                    cfg->auth == OI_AUTH_BASIC ? "basic" : "post");
+    if (!needs_client && cfg->client_id != NULL)
+        return fail(err, w, "client_id", "is only used with auth=basic or auth=post");
+    if (cfg->auth != OI_AUTH_NONE && cfg->secret_file == NULL)
+        return fail(err, w, "secret_file", "is required with this auth method");
+    if (cfg->auth == OI_AUTH_NONE && cfg->secret_file != NULL)
+        return fail(err, w, "secret_file", "is set but auth=none sends no credentials");
+    if (cfg->client_key && !cfg->client_cert)
+        return fail(err, w, "client_key", "needs client_cert");
+    if (cfg->connect_timeout_ms > cfg->timeout_ms)
+        return fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
+    if (cfg->allowed_clients.n == 0)
+        return fail(err, w, "allowed_clients",
+                    "is required: without it any client of the server could log in");
+    if (cfg->any_client && cfg->allowed_clients.n != 1)
+        return fail(err, w, "allowed_clients", "'*' cannot be combined with client ids");
+    if (cfg->user_claim == NULL && set_string(&cfg->user_claim, "sub") != 0)
+        return -2;
+    if (cfg->prompt == NULL && set_string(&cfg->prompt, "Access token: ") != 0)
+        return -2;
+    if (cfg->ca_file == NULL && cfg->ca_dir == NULL && set_string(&cfg->ca_dir, OI_DEFAULT_CA_DIR) != 0)
+        return -2;
+    for (size_t i = 0; i < cfg->required_scopes.n; i++) {
+        const char *s = cfg->required_scopes.items[i];
+        for (const char *p = s; *p; p++) {
+            if (*p == ' ' || *p == '"' || *p == '\\')
+                return fail(err, w, "required_scopes", "'%s' is not a scope token", s);
+            if (*p == '%' && (p[1] == 'u' || p[1] == 's' || p[1] == 'h' || p[1] == '%')) {
+                p++;
+                continue;
+            }
+            if (*p == '%')
+                return fail(err, w, "required_scopes", "'%s': only %%u, %%s, %%h and %%%% expand", s);
+        }
+    }
+    for (const char *p = cfg->user_claim; *p; p++)
+        if (*p == '.' && (p == cfg->user_claim || p[1] == '.' || p[1] == '\0'))
+            return fail(err, w, "user_claim", "'%s' is not a dotted claim path", cfg->user_claim);
+    return 0;
+}
+
+int oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err)
+{
+    struct parse_state st = {0};
+    const char *conf = NULL;
+    int rc;
+
+    set_defaults(cfg);
+    memset(err, 0, sizeof(*err));
+    for (int i = 0; i < argc; i++) {
+        const char *v = oi_skip_prefix(argv[i], "conf=");
+        if (v == NULL)
+            continue;
+        if (conf != NULL)
+            return fail(err, "pam.d line", "conf", "given twice");
+        if (*v == '\0')
+            return fail(err, "pam.d line", "conf", "needs a path");
+        conf = v;
+    }
+    rc = set_string(&cfg->conf_path, conf ? conf : OI_DEFAULT_CONF);
+    if (rc == 0)
+        rc = parse_conf_file(cfg, &st, cfg->conf_path, conf != NULL, err);
+    if (rc != 0)
+        goto out;
+
+    memset(st.seen_here, 0, sizeof(st.seen_here));
+    st.where = "pam.d line";
+    for (int i = 0; i < argc && rc == 0; i++) {
+        char key[64];
+        const char *value;
+        if (oi_skip_prefix(argv[i], "conf="))
+            continue;
+        if (split_arg(argv[i], key, sizeof(key), &value) != 0)
+            rc = fail(err, st.where, argv[i], "not a 'key=value' option");
+        else
+            rc = apply_option(cfg, &st, key, value, err);
+    }
+    if (rc == 0)
+        rc = check_whole(cfg, &st, err);
+out:
+    if (rc != 0)
+        oi_config_free(cfg);
+    return rc;
+}
+
+void oi_config_free(struct oi_config *cfg)
+{
+    char **strings[] = {&cfg->admin_url,   &cfg->introspect_url, &cfg->client_id,
+                        &cfg->secret_file, &cfg->ca_file,        &cfg->ca_dir,
+                        &cfg->pinned_pubkey, &cfg->client_cert,  &cfg->client_key,
+                        &cfg->proxy,       &cfg->issuer,         &cfg->user_claim,
+                        &cfg->token_prefix, &cfg->prompt,        &cfg->conf_path};
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        free(*strings[i]);
+        *strings[i] = NULL;
+    }
+    oi_strlist_free(&cfg->allowed_clients);
+    oi_strlist_free(&cfg->audience);
+    oi_strlist_free(&cfg->required_scopes);
+}
+
+int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err)
+{
+    size_t len = 0;
+    memset(err, 0, sizeof(*err));
+    snprintf(err->where, sizeof(err->where), "%s", cfg->secret_file);
+    snprintf(err->key, sizeof(err->key), "secret_file");
+    int rc = oi_read_trusted_file(cfg->secret_file, true, OI_SECRET_MAX_BYTES, secret, &len, err);
+    if (rc != 0)
+        return rc;
+    if (len > 0 && (*secret)[len - 1] == '\n')
+        (*secret)[--len] = '\0';
+    if (len > 0 && (*secret)[len - 1] == '\r')
+        (*secret)[--len] = '\0';
+    const char *why = NULL;
+    if (len == 0)
+        why = "is empty";
+    else if (memchr(*secret, '\0', len) != NULL || has_control(*secret))
+        why = "must be one line without control characters";
+    if (why != NULL) {
+        oi_free_secret(secret);
+        snprintf(err->what, sizeof(err->what), "%s %s", cfg->secret_file, why);
+        return -1;
+    }
+    return 0;
+}

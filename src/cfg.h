@@ -1,0 +1,72 @@
+/* Options: from the conf file and the pam.d line (which wins), checked as a whole. */
+#ifndef OI_CFG_H
+#define OI_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "util.h"
+
+#define OI_DEFAULT_CONF "/etc/security/pam_oauth2_introspect.conf"
+#define OI_DEFAULT_CA_DIR "/etc/ssl/certs"
+#define OI_CONF_MAX_BYTES (64 * 1024)
+#define OI_SECRET_MAX_BYTES 4096
+
+enum oi_flavor { OI_FLAVOR_HYDRA, OI_FLAVOR_HYDRA_V1, OI_FLAVOR_RFC7662 };
+enum oi_auth { OI_AUTH_NONE, OI_AUTH_BASIC, OI_AUTH_POST, OI_AUTH_BEARER };
+enum oi_pass { OI_PASS_PROMPT, OI_PASS_USE_FIRST, OI_PASS_TRY_FIRST };
+
+struct oi_config {
+    enum oi_flavor flavor;
+    char *admin_url;
+    char *introspect_url; /* after oi_config_load: the endpoint actually called */
+    enum oi_auth auth;
+    char *client_id;
+    char *secret_file;
+    char *ca_file;
+    char *ca_dir; /* default OI_DEFAULT_CA_DIR when neither ca_file nor ca_dir is given */
+    char *pinned_pubkey;
+    char *client_cert;
+    char *client_key;
+    char *proxy;
+    bool allow_http;
+    long connect_timeout_ms;
+    long timeout_ms;
+    struct oi_strlist allowed_clients;
+    bool any_client; /* allowed_clients=* */
+    struct oi_strlist audience;
+    char *issuer;
+    struct oi_strlist required_scopes; /* templates: %u %s %h %% */
+    char *user_claim;
+    long leeway;
+    char *token_prefix;
+    long max_token_length;
+    enum oi_pass pass;
+    char *prompt;
+    bool debug;
+    char *conf_path;
+};
+
+/* Where an error was found, for the one log line naming it. */
+struct oi_config_error {
+    char where[300]; /* "pam.d line" or "/path:12" */
+    char key[64];
+    char what[200];
+};
+
+/* Fill cfg from the conf file (conf= or the default path, if present) then argv.
+ * Returns 0, or -1 with err filled (a configuration error), or -2 on out of memory. */
+int oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err);
+void oi_config_free(struct oi_config *cfg);
+
+/* Read the secret file into *secret (caller wipes with oi_free_secret). -1 with err on failure. */
+int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err);
+
+/* Open path as a trusted file: regular, not a symlink, owned by root or the effective uid,
+ * not writable by group or others, and (secret) not readable by them either.
+ * Reads at most max bytes into a NUL-terminated buffer. -1 with err->what on failure. */
+int oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
+                         struct oi_config_error *err);
+
+const char *oi_flavor_name(enum oi_flavor f);
+
+#endif

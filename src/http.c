@@ -1,0 +1,194 @@
+#include <config.h>
+
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+struct sink {
+    char *buf;
+    size_t len;
+    bool too_large;
+};
+
+/* Stop the transfer as soon as the cap is passed: MAXFILESIZE alone misses chunked bodies. */
+static size_t collect(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct sink *s = userp;
+    size_t n = size * nmemb;
+    if (s->len + n > OI_HTTP_MAX_BODY) {
+        s->too_large = true;
+        return 0;
+    }
+    memcpy(s->buf + s->len, data, n);
+    s->len += n;
+    return n;
+}
+
+char *oi_form_encode(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out = malloc(3 * n + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '.' || c == '_' || c == '~') {
+            out[o++] = (char)c;
+        } else if (c == ' ') {
+            out[o++] = '+';
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void copy_header(CURL *curl, const char *name, char *dst, size_t dstlen)
+{
+    struct curl_header *h = NULL;
+    if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h->value)
+        snprintf(dst, dstlen, "%s", h->value);
+}
+
+/* Each setopt is checked: an option that silently failed could weaken TLS. */
+#define SETOPT(opt, val)                                                                           \
+    do {                                                                                           \
+        CURLcode c_ = curl_easy_setopt(curl, opt, val);                                            \
+        if (c_ != CURLE_OK) {                                                                      \
+            snprintf(err, errlen, "curl option %s: %s", #opt, curl_easy_strerror(c_));            \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi_http_request *req,
+                                    struct oi_http_response *resp, char *err, size_t errlen)
+{
+    enum oi_http_result result = OI_HTTP_UNAVAILABLE;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = NULL;
+    char *auth_header = NULL;
+    struct sink sink = {0};
+    CURL *curl = NULL;
+
+    memset(resp, 0, sizeof(*resp));
+    snprintf(err, errlen, "request not sent");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(err, errlen, "curl_global_init failed");
+        return OI_HTTP_UNAVAILABLE;
+    }
+    sink.buf = malloc(OI_HTTP_MAX_BODY + 1);
+    curl = curl_easy_init();
+    if (sink.buf == NULL || curl == NULL) {
+        result = OI_HTTP_NOMEM;
+        goto out;
+    }
+    SETOPT(CURLOPT_URL, req->url);
+    SETOPT(CURLOPT_PROTOCOLS_STR, cfg->allow_http ? "https,http" : "https");
+    SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(CURLOPT_NOSIGNAL, 1L);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+    SETOPT(CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
+    SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OI_HTTP_MAX_BODY);
+    SETOPT(CURLOPT_ERRORBUFFER, errbuf);
+    SETOPT(CURLOPT_WRITEFUNCTION, collect);
+    SETOPT(CURLOPT_WRITEDATA, &sink);
+    /* "" disables proxies from the environment; only an explicit proxy= is used. */
+    SETOPT(CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "");
+    SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+    SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+    /* Never the compiled-in bundle file: a hashed directory verifies as strictly without parsing
+     * every certificate in every login process. */
+    SETOPT(CURLOPT_CAINFO, cfg->ca_file);
+    SETOPT(CURLOPT_CAPATH, cfg->ca_dir);
+    if (cfg->pinned_pubkey)
+        SETOPT(CURLOPT_PINNEDPUBLICKEY, cfg->pinned_pubkey);
+    if (cfg->client_cert)
+        SETOPT(CURLOPT_SSLCERT, cfg->client_cert);
+    if (cfg->client_key)
+        SETOPT(CURLOPT_SSLKEY, cfg->client_key);
+    SETOPT(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+    if (strcmp(req->method, "POST") == 0) {
+        SETOPT(CURLOPT_POST, 1L);
+        SETOPT(CURLOPT_POSTFIELDS, req->form ? req->form : "");
+    } else {
+        SETOPT(CURLOPT_CUSTOMREQUEST, req->method);
+    }
+    headers = curl_slist_append(headers, "Accept: application/json");
+    if (headers == NULL) {
+        result = OI_HTTP_NOMEM;
+        goto out;
+    }
+    if (req->authorization) {
+        size_t n = strlen("Authorization: ") + strlen(req->authorization) + 1;
+        auth_header = malloc(n);
+        if (auth_header == NULL) {
+            result = OI_HTTP_NOMEM;
+            goto out;
+        }
+        snprintf(auth_header, n, "Authorization: %s", req->authorization);
+        struct curl_slist *more = curl_slist_append(headers, auth_header);
+        if (more == NULL) {
+            result = OI_HTTP_NOMEM;
+            goto out;
+        }
+        headers = more;
+    }
+    SETOPT(CURLOPT_HTTPHEADER, headers);
+
+    CURLcode cc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &resp->total_seconds);
+    if (sink.too_large || cc == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(err, errlen, "answer larger than %d bytes", OI_HTTP_MAX_BODY);
+        result = OI_HTTP_TOO_LARGE;
+        goto out;
+    }
+    if (cc != CURLE_OK) {
+        snprintf(err, errlen, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
+        result = OI_HTTP_UNAVAILABLE;
+        goto out;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+    const char *ct = NULL;
+    if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+        snprintf(resp->content_type, sizeof(resp->content_type), "%s", ct);
+    copy_header(curl, "x-ratelimit-reset", resp->ratelimit_reset, sizeof(resp->ratelimit_reset));
+    copy_header(curl, "location", resp->location, sizeof(resp->location));
+    sink.buf[sink.len] = '\0';
+    resp->body = sink.buf;
+    resp->len = sink.len;
+    sink.buf = NULL;
+    err[0] = '\0';
+    result = OI_HTTP_OK;
+out:
+    if (curl)
+        curl_easy_cleanup(curl);
+    for (struct curl_slist *h = headers; h != NULL; h = h->next)
+        oi_wipe(h->data, strlen(h->data)); /* the list holds a copy of the Authorization line */
+    curl_slist_free_all(headers);
+    oi_free_secret(&auth_header);
+    if (sink.buf) {
+        oi_wipe(sink.buf, sink.len);
+        free(sink.buf);
+    }
+    curl_global_cleanup();
+    return result;
+}
+
+void oi_http_response_free(struct oi_http_response *resp)
+{
+    if (resp->body) {
+        oi_wipe(resp->body, resp->len);
+        free(resp->body);
+    }
+    resp->body = NULL;
+    resp->len = 0;
+}

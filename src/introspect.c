@@ -1,0 +1,278 @@
+#include <config.h>
+
+#include "introspect.h"
+#include "http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+/* Times beyond year 9999 are nonsense from a server, not a long-lived token. */
+#define OI_MAX_TIME INT64_C(253402300799)
+#define OI_JSON_DEPTH 10
+
+static enum oi_reason bad(char *why, size_t whylen, const char *field, const char *problem)
+{
+    snprintf(why, whylen, "field '%s' %s", field, problem);
+    return OI_BAD_ANSWER;
+}
+
+static bool get_string(json_object *root, const char *key, struct oi_jstr *out, bool *wrong_type)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(root, key, &v))
+        return false;
+    if (!json_object_is_type(v, json_type_string)) {
+        *wrong_type = true;
+        return false;
+    }
+    out->s = json_object_get_string(v);
+    out->len = (size_t)json_object_get_string_len(v);
+    return true;
+}
+
+static bool get_time(json_object *root, const char *key, int64_t *out, bool *wrong_type)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(root, key, &v))
+        return false;
+    if (!json_object_is_type(v, json_type_int)) {
+        *wrong_type = true;
+        return false;
+    }
+    errno = 0;
+    int64_t t = json_object_get_int64(v);
+    if (errno != 0 || t < 0 || t > OI_MAX_TIME) {
+        *wrong_type = true;
+        return false;
+    }
+    *out = t;
+    return true;
+}
+
+static bool valid_aud(json_object *aud)
+{
+    if (json_object_is_type(aud, json_type_string))
+        return true;
+    if (!json_object_is_type(aud, json_type_array))
+        return false;
+    for (size_t i = 0; i < json_object_array_length(aud); i++)
+        if (!json_object_is_type(json_object_array_get_idx(aud, i), json_type_string))
+            return false;
+    return true;
+}
+
+static json_object *parse_strict(const char *body, size_t len, char *why, size_t whylen)
+{
+    if (len == 0) {
+        snprintf(why, whylen, "empty body");
+        return NULL;
+    }
+    if (memchr(body, '\0', len) != NULL) {
+        snprintf(why, whylen, "NUL byte in body");
+        return NULL;
+    }
+    json_tokener *tok = json_tokener_new_ex(OI_JSON_DEPTH);
+    if (tok == NULL) {
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *root = json_tokener_parse_ex(tok, body, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (root == NULL) {
+        snprintf(why, whylen, "not JSON: %s",
+                 jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
+        return NULL;
+    }
+    while (end < len && (body[end] == ' ' || body[end] == '\t' || body[end] == '\r' || body[end] == '\n'))
+        end++;
+    if (end != len) {
+        json_object_put(root);
+        snprintf(why, whylen, "trailing data after the JSON value");
+        return NULL;
+    }
+    if (!json_object_is_type(root, json_type_object)) {
+        json_object_put(root);
+        snprintf(why, whylen, "the JSON value is not an object");
+        return NULL;
+    }
+    return root;
+}
+
+enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_info *info, char *why,
+                               size_t whylen)
+{
+    memset(info, 0, sizeof(*info));
+    if (len > INT32_MAX)
+        return bad(why, whylen, "(body)", "is too large");
+    info->root = parse_strict(body, len, why, whylen);
+    if (info->root == NULL)
+        return OI_BAD_ANSWER;
+
+    json_object *active;
+    if (!json_object_object_get_ex(info->root, "active", &active))
+        return bad(why, whylen, "active", "is missing");
+    if (!json_object_is_type(active, json_type_boolean))
+        return bad(why, whylen, "active", "is not a JSON boolean");
+    info->active = json_object_get_boolean(active);
+    if (!info->active)
+        return OI_OK; /* nothing else matters, and Hydra sends nothing else */
+
+    static const struct {
+        const char *name;
+        size_t offset;
+    } strings[] = {
+        {"sub", offsetof(struct oi_token_info, sub)},
+        {"client_id", offsetof(struct oi_token_info, client_id)},
+        {"scope", offsetof(struct oi_token_info, scope)},
+        {"iss", offsetof(struct oi_token_info, iss)},
+        {"token_use", offsetof(struct oi_token_info, token_use)},
+        {"username", offsetof(struct oi_token_info, username)},
+    };
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        bool wrong = false;
+        get_string(info->root, strings[i].name, (struct oi_jstr *)((char *)info + strings[i].offset),
+                   &wrong);
+        if (wrong)
+            return bad(why, whylen, strings[i].name, "is not a JSON string");
+    }
+    static const struct {
+        const char *name;
+        size_t has, value;
+    } times[] = {
+        {"exp", offsetof(struct oi_token_info, has_exp), offsetof(struct oi_token_info, exp)},
+        {"iat", offsetof(struct oi_token_info, has_iat), offsetof(struct oi_token_info, iat)},
+        {"nbf", offsetof(struct oi_token_info, has_nbf), offsetof(struct oi_token_info, nbf)},
+    };
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        bool wrong = false;
+        *(bool *)((char *)info + times[i].has) =
+            get_time(info->root, times[i].name, (int64_t *)((char *)info + times[i].value), &wrong);
+        if (wrong)
+            return bad(why, whylen, times[i].name, "is not a whole number of seconds in 0..year 9999");
+    }
+    json_object *v;
+    if (json_object_object_get_ex(info->root, "aud", &v)) {
+        if (!valid_aud(v))
+            return bad(why, whylen, "aud", "is not a string or an array of strings");
+        info->aud = v;
+    }
+    if (json_object_object_get_ex(info->root, "ext", &v) && !json_object_is_type(v, json_type_object))
+        return bad(why, whylen, "ext", "is not a JSON object");
+    return OI_OK;
+}
+
+void oi_token_info_free(struct oi_token_info *info)
+{
+    json_object_put(info->root);
+    memset(info, 0, sizeof(*info));
+}
+
+bool oi_claim_string(const struct oi_token_info *info, const char *path, struct oi_jstr *out)
+{
+    json_object *cur = info->root;
+    const char *p = path;
+    out->s = NULL;
+    out->len = 0;
+    while (cur != NULL) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        char key[128];
+        if (n == 0 || n >= sizeof(key) || !json_object_is_type(cur, json_type_object))
+            return false;
+        memcpy(key, p, n);
+        key[n] = '\0';
+        json_object *next;
+        if (!json_object_object_get_ex(cur, key, &next))
+            return false;
+        if (dot == NULL) {
+            if (!json_object_is_type(next, json_type_string))
+                return false;
+            out->s = json_object_get_string(next);
+            out->len = (size_t)json_object_get_string_len(next);
+            return true;
+        }
+        cur = next;
+        p = dot + 1;
+    }
+    return false;
+}
+
+/* Append "&name=enc(value)" (no '&' when first) to a buffer sized by the caller. */
+static void append_field(char *buf, size_t size, const char *name, const char *encoded)
+{
+    size_t used = strlen(buf);
+    snprintf(buf + used, size - used, "%s%s=%s", used ? "&" : "", name, encoded);
+}
+
+char *oi_build_form(const struct oi_config *cfg, const char *token, const char *scopes,
+                    const char *secret)
+{
+    bool send_scope = cfg->flavor != OI_FLAVOR_RFC7662 && scopes != NULL && *scopes != '\0';
+    bool send_client = cfg->auth == OI_AUTH_POST;
+    char *enc[4] = {oi_form_encode(token), send_scope ? oi_form_encode(scopes) : NULL,
+                    send_client ? oi_form_encode(cfg->client_id) : NULL,
+                    send_client ? oi_form_encode(secret) : NULL};
+    char *form = NULL;
+    if (enc[0] == NULL || (send_scope && enc[1] == NULL) ||
+        (send_client && (enc[2] == NULL || enc[3] == NULL)))
+        goto out;
+    size_t size = 128;
+    for (size_t i = 0; i < 4; i++)
+        size += enc[i] ? strlen(enc[i]) : 0;
+    form = calloc(1, size);
+    if (form == NULL)
+        goto out;
+    append_field(form, size, "token", enc[0]);
+    append_field(form, size, "token_type_hint", "access_token");
+    if (send_scope)
+        append_field(form, size, "scope", enc[1]);
+    if (send_client) {
+        append_field(form, size, "client_id", enc[2]);
+        append_field(form, size, "client_secret", enc[3]);
+    }
+out:
+    for (size_t i = 0; i < 4; i++)
+        oi_free_secret(&enc[i]);
+    return form;
+}
+
+char *oi_build_authorization(const struct oi_config *cfg, const char *secret)
+{
+    if (cfg->auth == OI_AUTH_BEARER) {
+        size_t n = strlen("Bearer ") + strlen(secret) + 1;
+        char *h = malloc(n);
+        if (h)
+            snprintf(h, n, "Bearer %s", secret);
+        return h;
+    }
+    if (cfg->auth != OI_AUTH_BASIC)
+        return NULL;
+    /* RFC 6749 2.3.1: both parts are form-encoded before base64, so a ':' in the secret survives. */
+    char *id = oi_form_encode(cfg->client_id);
+    char *pw = oi_form_encode(secret);
+    char *pair = NULL, *h = NULL;
+    if (id == NULL || pw == NULL)
+        goto out;
+    size_t plen = strlen(id) + 1 + strlen(pw);
+    pair = malloc(plen + 1);
+    if (pair == NULL)
+        goto out;
+    snprintf(pair, plen + 1, "%s:%s", id, pw);
+    size_t hlen = strlen("Basic ") + 4 * ((plen + 2) / 3) + 1;
+    h = malloc(hlen);
+    if (h == NULL)
+        goto out;
+    memcpy(h, "Basic ", 6);
+    EVP_EncodeBlock((unsigned char *)h + 6, (const unsigned char *)pair, (int)plen);
+out:
+    oi_free_secret(&id);
+    oi_free_secret(&pw);
+    oi_free_secret(&pair);
+    return h;
+}

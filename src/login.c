@@ -1,0 +1,179 @@
+#include <config.h>
+
+#include "login.h"
+#include "http.h"
+#include "introspect.h"
+#include "precheck.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static bool is_json_content_type(const char *ct)
+{
+    const char *p = ct;
+    if (strncasecmp(p, "application/json", 16) != 0)
+        return false;
+    p += 16;
+    return *p == '\0' || *p == ';' || *p == ' ';
+}
+
+/* The server's "error" field, if any, for the log line; never the body itself. */
+static void server_error(const struct oi_http_response *resp, char *out, size_t outlen)
+{
+    struct oi_token_info info;
+    char why[64];
+    struct oi_jstr e = {0};
+    snprintf(out, outlen, "-");
+    oi_parse_answer(resp->body, resp->len, &info, why, sizeof(why));
+    if (info.root && json_object_is_type(info.root, json_type_object)) {
+        json_object *v;
+        if (json_object_object_get_ex(info.root, "error", &v) && json_object_is_type(v, json_type_string)) {
+            e.s = json_object_get_string(v);
+            e.len = (size_t)json_object_get_string_len(v);
+            oi_sanitize(out, outlen, e.s, e.len < 100 ? e.len : 100);
+        }
+    }
+    oi_token_info_free(&info);
+}
+
+static enum oi_reason classify_answer(const struct oi_config *cfg, const struct oi_log *lg,
+                                      const struct oi_http_response *resp)
+{
+    const char *url = cfg->introspect_url;
+    if (resp->status == 200 && is_json_content_type(resp->content_type))
+        return OI_OK;
+    if (resp->status == 200) {
+        char ct[140];
+        oi_sanitize(ct, sizeof(ct), resp->content_type, strlen(resp->content_type));
+        oi_logf(lg, LOG_ERR, "introspection at %s: answer is not application/json (Content-Type %s)", url, ct);
+        return OI_BAD_ANSWER;
+    }
+    char err[128];
+    server_error(resp, err, sizeof(err));
+    if (resp->status >= 300 && resp->status < 400) {
+        char loc[300];
+        oi_sanitize(loc, sizeof(loc), resp->location, strlen(resp->location));
+        oi_logf(lg, LOG_ERR,
+                "introspection at %s: HTTP %ld to %s: redirects are not followed; for Hydra v2 set "
+                "admin_url so that the /admin path is called",
+                url, resp->status, loc);
+    } else if (resp->status == 429) {
+        char reset[40];
+        oi_sanitize(reset, sizeof(reset), resp->ratelimit_reset, strlen(resp->ratelimit_reset));
+        oi_logf(lg, LOG_ERR, "introspection at %s: HTTP 429 rate limited (x-ratelimit-reset %s)", url,
+                reset);
+    } else {
+        oi_logf(lg, LOG_ERR, "introspection at %s: HTTP %ld (error %s)", url, resp->status, err);
+    }
+    return OI_HTTP_STATUS;
+}
+
+/* Ask the server about token; on OI_OK info holds the parsed answer. */
+static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_log *lg, const char *token,
+                                 const char *scopes, struct oi_token_info *info)
+{
+    char *secret = NULL, *form = NULL, *authz = NULL;
+    struct oi_http_response resp = {0};
+    enum oi_reason reason = OI_NOMEM;
+    struct oi_config_error cerr;
+    char err[512];
+
+    if (cfg->auth != OI_AUTH_NONE) {
+        int rc = oi_config_read_secret(cfg, &secret, &cerr);
+        if (rc != 0) {
+            if (rc == -1)
+                oi_logf(lg, LOG_ERR, "configuration error: secret_file: %s", cerr.what);
+            reason = rc == -1 ? OI_CONFIG : OI_NOMEM;
+            goto out;
+        }
+    }
+    form = oi_build_form(cfg, token, scopes, secret);
+    authz = oi_build_authorization(cfg, secret);
+    if (form == NULL || ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL))
+        goto out;
+    oi_debug(lg, "introspecting at %s (flavor %s, auth %d)", cfg->introspect_url,
+             oi_flavor_name(cfg->flavor), (int)cfg->auth);
+    struct oi_http_request req = {"POST", cfg->introspect_url, form, authz};
+    switch (oi_http_perform(cfg, &req, &resp, err, sizeof(err))) {
+    case OI_HTTP_NOMEM:
+        reason = OI_NOMEM;
+        goto out;
+    case OI_HTTP_UNAVAILABLE:
+        oi_logf(lg, LOG_ERR, "introspection at %s failed: %s", cfg->introspect_url, err);
+        reason = OI_UNAVAILABLE;
+        goto out;
+    case OI_HTTP_TOO_LARGE:
+        oi_logf(lg, LOG_ERR, "introspection at %s: %s", cfg->introspect_url, err);
+        reason = OI_BAD_ANSWER;
+        goto out;
+    case OI_HTTP_OK:
+        break;
+    }
+    oi_debug(lg, "introspection answered HTTP %ld, %zu bytes, in %.1f ms", resp.status, resp.len,
+             resp.total_seconds * 1000.0);
+    reason = classify_answer(cfg, lg, &resp);
+    if (reason != OI_OK)
+        goto out;
+    char why[160];
+    reason = oi_parse_answer(resp.body, resp.len, info, why, sizeof(why));
+    if (reason != OI_OK)
+        oi_logf(lg, LOG_ERR, "introspection at %s: unusable answer: %s", cfg->introspect_url, why);
+out:
+    oi_free_secret(&secret);
+    oi_free_secret(&form);
+    oi_free_secret(&authz);
+    oi_http_response_free(&resp);
+    return reason;
+}
+
+void oi_outcome_init(struct oi_outcome *out, enum oi_reason reason)
+{
+    memset(out, 0, sizeof(*out));
+    snprintf(out->fp, sizeof(out->fp), "-");
+    snprintf(out->sub, sizeof(out->sub), "-");
+    snprintf(out->client_id, sizeof(out->client_id), "-");
+    out->reason = reason;
+    out->pam_code = oi_reason_pam_code(reason);
+}
+
+void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
+                     const struct oi_subject *subj, const char *token, struct oi_outcome *out)
+{
+    struct oi_token_info info = {0};
+    char *scopes = NULL;
+    enum oi_reason reason;
+
+    oi_outcome_init(out, OI_NO_TOKEN);
+
+    /* A secret that fails the precheck may be a password: no fingerprint of it is ever logged. */
+    reason = oi_precheck(cfg, token);
+    if (reason != OI_OK)
+        goto out;
+    oi_fingerprint(token, out->fp);
+    if (cfg->allow_http && oi_skip_prefix(cfg->introspect_url, "http://"))
+        oi_logf(lg, LOG_WARNING, "allow_http: the token is sent unencrypted to %s", cfg->introspect_url);
+    if (cfg->any_client)
+        oi_logf(lg, LOG_WARNING, "allowed_clients=*: tokens of any OAuth client may log in");
+
+    reason = oi_expand_scopes(&cfg->required_scopes, subj, &scopes);
+    if (reason != OI_OK)
+        goto out;
+    reason = introspect(cfg, lg, token, scopes, &info);
+    if (reason != OI_OK)
+        goto out;
+    oi_sanitize(out->sub, sizeof(out->sub), info.sub.s, info.sub.len);
+    oi_sanitize(out->client_id, sizeof(out->client_id), info.client_id.s, info.client_id.len);
+    out->exp = info.exp;
+    reason = oi_policy_check(cfg, &info, subj, scopes, (int64_t)time(NULL));
+    if (reason == OI_OK)
+        reason = oi_check_account(subj->user);
+out:
+    oi_token_info_free(&info);
+    free(scopes);
+    out->reason = reason;
+    out->pam_code = oi_reason_pam_code(reason);
+}

@@ -1,0 +1,195 @@
+/* The PAM entry points: thin wrappers around the login path in login.c. */
+#include <config.h>
+
+#include <stddef.h> /* before pam_ext.h, which uses NULL */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "login.h"
+
+/* What acct_mgmt needs to know about a login this module allowed in this handle. */
+#define OI_DATA_KEY "pam_oauth2_introspect:login"
+struct oi_login_record {
+    int64_t exp;
+    char user[];
+};
+
+static void free_record(pam_handle_t *pamh, void *data, int error_status)
+{
+    free(data);
+}
+
+static int load_config(pam_handle_t *pamh, int argc, const char **argv, struct oi_config *cfg)
+{
+    struct oi_config_error err;
+    int rc = oi_config_load(cfg, argc, argv, &err);
+    if (rc == -2)
+        return PAM_BUF_ERR;
+    if (rc != 0) {
+        pam_syslog(pamh, LOG_ERR, "configuration error: %s: %s: %s", err.where, err.key, err.what);
+        return PAM_SERVICE_ERR;
+    }
+    return PAM_SUCCESS;
+}
+
+static const char *item_or_dash(pam_handle_t *pamh, int type)
+{
+    const void *v = NULL;
+    if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL || *(const char *)v == '\0')
+        return "-";
+    return v;
+}
+
+/* The token: from an earlier module (use_first_pass, try_first_pass) or asked for. */
+static int get_token(pam_handle_t *pamh, const struct oi_config *cfg, const char **token)
+{
+    const void *item = NULL;
+    *token = NULL;
+    if (cfg->pass != OI_PASS_PROMPT && pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item) {
+        *token = item;
+        return PAM_SUCCESS;
+    }
+    if (cfg->pass == OI_PASS_USE_FIRST)
+        return PAM_AUTH_ERR;
+    char *resp = NULL;
+    int rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", cfg->prompt);
+    if (rc == PAM_CONV_AGAIN)
+        return PAM_INCOMPLETE;
+    if (rc != PAM_SUCCESS || resp == NULL) {
+        oi_free_secret(&resp);
+        return rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
+    }
+    /* Kept as PAM_AUTHTOK so that a module stacked after this one (try_first_pass) can use it. */
+    rc = pam_set_item(pamh, PAM_AUTHTOK, resp);
+    oi_free_secret(&resp);
+    if (rc == PAM_SUCCESS && pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item)
+        *token = item;
+    return *token ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
+static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user,
+                  const struct oi_outcome *out)
+{
+    char u[129], svc[129], rhost[129];
+    const char *verb = out->pam_code == PAM_SUCCESS ? "allow" : out->pam_code == PAM_IGNORE ? "ignore" : "deny";
+    oi_sanitize(u, sizeof(u), user, user ? strlen(user) : 0);
+    const char *s = item_or_dash(pamh, PAM_SERVICE), *r = item_or_dash(pamh, PAM_RHOST);
+    oi_sanitize(svc, sizeof(svc), s, strlen(s));
+    oi_sanitize(rhost, sizeof(rhost), r, strlen(r));
+    oi_logf(lg, out->pam_code == PAM_SUCCESS || out->pam_code == PAM_IGNORE ? LOG_INFO : LOG_NOTICE,
+            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=fp:%s reason=%s", verb, u, svc,
+            rhost, out->sub, out->client_id, out->fp, oi_reason_name(out->reason));
+}
+
+static int remember_login(pam_handle_t *pamh, const char *user, int64_t exp)
+{
+    size_t n = strlen(user) + 1;
+    struct oi_login_record *rec = malloc(sizeof(*rec) + n);
+    if (rec == NULL)
+        return PAM_BUF_ERR;
+    rec->exp = exp;
+    memcpy(rec->user, user, n);
+    int rc = pam_set_data(pamh, OI_DATA_KEY, rec, free_record);
+    if (rc != PAM_SUCCESS)
+        free(rec);
+    return rc;
+}
+
+static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
+{
+    struct oi_config cfg;
+    int rc = load_config(pamh, argc, argv, &cfg);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    struct oi_log lg = {pamh, cfg.debug};
+    struct oi_outcome out;
+    const char *user = NULL, *token = NULL;
+    char host[256] = "";
+
+    /* A failed attempt must not leave an earlier success for acct_mgmt to find. */
+    pam_set_data(pamh, OI_DATA_KEY, NULL, NULL);
+    rc = pam_get_user(pamh, &user, NULL);
+    if (rc != PAM_SUCCESS || user == NULL || *user == '\0') {
+        oi_logf(&lg, LOG_ERR, "cannot determine the user name");
+        if (rc == PAM_CONV_AGAIN)
+            rc = PAM_INCOMPLETE;
+        else if (rc == PAM_SUCCESS)
+            rc = PAM_USER_UNKNOWN;
+        goto done;
+    }
+    rc = get_token(pamh, &cfg, &token);
+    if (rc != PAM_SUCCESS) {
+        oi_outcome_init(&out, OI_NO_TOKEN);
+        out.pam_code = rc;
+        audit(&lg, pamh, user, &out);
+        goto done;
+    }
+    oi_short_hostname(host, sizeof(host));
+    struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host};
+    oi_login_decide(&cfg, &lg, &subj, token, &out);
+    audit(&lg, pamh, user, &out);
+    rc = out.pam_code;
+    if (rc == PAM_SUCCESS && remember_login(pamh, user, out.exp) != PAM_SUCCESS)
+        rc = PAM_BUF_ERR;
+done:
+    oi_config_free(&cfg);
+    return rc;
+}
+
+static int account(pam_handle_t *pamh, int argc, const char **argv)
+{
+    const void *data = NULL;
+    if (pam_get_data(pamh, OI_DATA_KEY, &data) != PAM_SUCCESS || data == NULL)
+        return PAM_IGNORE; /* not our login: never decide for other modules */
+    const struct oi_login_record *rec = data;
+    struct oi_config cfg;
+    int rc = load_config(pamh, argc, argv, &cfg);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    struct oi_log lg = {pamh, cfg.debug};
+    const char *user = NULL;
+    const char *why = NULL;
+    if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || strcmp(user, rec->user) != 0)
+        why = "user_mismatch";
+    else if (rec->exp + cfg.leeway <= (int64_t)time(NULL))
+        why = "expired";
+    if (why != NULL) {
+        char u[129];
+        oi_sanitize(u, sizeof(u), user, user ? strlen(user) : 0);
+        oi_logf(&lg, LOG_NOTICE, "account deny user=%s reason=%s", u, why);
+        rc = PAM_PERM_DENIED;
+    }
+    oi_config_free(&cfg);
+    return rc;
+}
+
+int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return authenticate(pamh, argc, argv);
+}
+
+int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return PAM_SUCCESS;
+}
+
+int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return account(pamh, argc, argv);
+}
+
+int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return PAM_SUCCESS;
+}
+
+int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return PAM_SUCCESS;
+}

@@ -1,0 +1,13 @@
+/* Cheap checks on the typed secret before anything is sent anywhere. */
+
+#ifndef OI_PRECHECK_H
+#define OI_PRECHECK_H
+
+#include "cfg.h"
+#include "reason.h"
+
+/* OI_OK when the secret may be sent for introspection; otherwise the reason it is refused:
+ * OI_NOT_TOKEN (no token_prefix: not meant for us), OI_MALFORMED, OI_NOT_ACCESS_TOKEN. */
+enum oi_reason oi_precheck(const struct oi_config *cfg, const char *token);
+
+#endif

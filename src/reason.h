@@ -1,0 +1,32 @@
+/* Stable reason codes: the same words appear in audit lines, tool output and tests. */
+#ifndef OI_REASON_H
+#define OI_REASON_H
+
+enum oi_reason {
+    OI_OK,
+    OI_NOT_TOKEN,        /* no token_prefix: PAM_IGNORE, nothing sent */
+    OI_NO_TOKEN,         /* the conversation gave nothing */
+    OI_MALFORMED,        /* not shaped like a token: nothing sent */
+    OI_NOT_ACCESS_TOKEN, /* refresh token or code */
+    OI_INACTIVE,
+    OI_EXPIRED,
+    OI_NOT_YET_VALID,
+    OI_ISSUER,
+    OI_AUDIENCE,
+    OI_CLIENT,
+    OI_SCOPE,
+    OI_USER_MISMATCH,
+    OI_USER_UNKNOWN,
+    OI_ROOT_DENIED,
+    OI_UNAVAILABLE,      /* no answer: DNS, connect, TLS, timeout */
+    OI_HTTP_STATUS,      /* an answer other than 200 (3xx, 4xx, 429, 5xx) */
+    OI_BAD_ANSWER,       /* not one JSON object of the expected shape, or too large */
+    OI_CONFIG,
+    OI_NOMEM,
+};
+
+const char *oi_reason_name(enum oi_reason r);
+/* The PAM code for a final decision with this reason (design.md's table). */
+int oi_reason_pam_code(enum oi_reason r);
+
+#endif

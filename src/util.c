@@ -1,0 +1,168 @@
+#include <config.h>
+
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void oi_wipe(void *p, size_t n)
+{
+    if (p == NULL || n == 0)
+        return;
+#ifdef HAVE_EXPLICIT_BZERO
+    explicit_bzero(p, n);
+#else
+    memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#endif
+}
+
+void oi_free_secret(char **s)
+{
+    if (*s == NULL)
+        return;
+    oi_wipe(*s, strlen(*s));
+    free(*s);
+    *s = NULL;
+}
+
+const char *oi_skip_prefix(const char *arg, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(arg, prefix, n) == 0 ? arg + n : NULL;
+}
+
+bool oi_parse_long(const char *s, long min, long max, long *out)
+{
+    if (s == NULL || !isdigit((unsigned char)s[0]))
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool oi_str_eq(const char *a, size_t alen, const char *b)
+{
+    return a != NULL && b != NULL && alen == strlen(b) && memcmp(a, b, alen) == 0;
+}
+
+void oi_strlist_free(struct oi_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static size_t trimmed(const char **start, size_t len)
+{
+    while (len > 0 && isblank((unsigned char)**start)) {
+        (*start)++;
+        len--;
+    }
+    while (len > 0 && isblank((unsigned char)(*start)[len - 1]))
+        len--;
+    return len;
+}
+
+int oi_strlist_split(struct oi_strlist *l, const char *s, char sep)
+{
+    struct oi_strlist out = {0};
+    size_t count = 1;
+    for (const char *p = s; *p; p++)
+        count += *p == sep;
+    out.items = calloc(count, sizeof(*out.items));
+    if (out.items == NULL)
+        return -2;
+    const char *p = s;
+    for (;;) {
+        const char *end = strchr(p, sep);
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *item = p;
+        len = trimmed(&item, len);
+        if (len == 0) {
+            oi_strlist_free(&out);
+            return -1;
+        }
+        out.items[out.n] = strndup(item, len);
+        if (out.items[out.n] == NULL) {
+            oi_strlist_free(&out);
+            return -2;
+        }
+        out.n++;
+        if (end == NULL)
+            break;
+        p = end + 1;
+    }
+    oi_strlist_free(l);
+    *l = out;
+    return 0;
+}
+
+bool oi_strlist_contains(const struct oi_strlist *l, const char *s, size_t len)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (oi_str_eq(s, len, l->items[i]))
+            return true;
+    return false;
+}
+
+bool oi_word_in(const char *list, size_t list_len, const char *word, char sep)
+{
+    size_t wlen = strlen(word);
+    size_t i = 0;
+    while (i < list_len) {
+        size_t j = i;
+        while (j < list_len && list[j] != sep)
+            j++;
+        if (j - i == wlen && wlen > 0 && memcmp(list + i, word, wlen) == 0)
+            return true;
+        i = j + 1;
+    }
+    return false;
+}
+
+void oi_sanitize(char *dst, size_t dstlen, const char *s, size_t len)
+{
+    size_t o = 0;
+    if (dstlen == 0)
+        return;
+    if (s == NULL) {
+        snprintf(dst, dstlen, "-");
+        return;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool plain = c > 0x20 && c < 0x7f && c != '\\' && c != '=';
+        size_t need = plain ? 1 : 4;
+        if (o + need + 1 > dstlen)
+            break;
+        if (plain)
+            dst[o++] = (char)c;
+        else
+            o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x", c);
+    }
+    dst[o] = '\0';
+    if (o == 0)
+        snprintf(dst, dstlen, "\"\"");
+}
+
+int oi_short_hostname(char *buf, size_t len)
+{
+    if (gethostname(buf, len) != 0)
+        return -1;
+    buf[len - 1] = '\0';
+    char *dot = strchr(buf, '.');
+    if (dot)
+        *dot = '\0';
+    return 0;
+}

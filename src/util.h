@@ -1,0 +1,42 @@
+/* Small helpers shared by every unit: wiping secrets, strict numbers, string lists. */
+#ifndef OI_UTIL_H
+#define OI_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Overwrite n bytes in a way the compiler may not drop. */
+void oi_wipe(void *p, size_t n);
+/* Wipe a NUL-terminated string, free it, and set the pointer to NULL. */
+void oi_free_secret(char **s);
+
+/* "key" when arg is "key=..." : returns the value part, else NULL. */
+const char *oi_skip_prefix(const char *arg, const char *prefix);
+
+/* Whole-string decimal integer in [min, max]; false on sign, junk, overflow. */
+bool oi_parse_long(const char *s, long min, long max, long *out);
+
+/* Byte-for-byte equality of a counted string with a C string (embedded NULs never match). */
+bool oi_str_eq(const char *a, size_t alen, const char *b);
+
+/* A list of owned strings. */
+struct oi_strlist {
+    char **items;
+    size_t n;
+};
+void oi_strlist_free(struct oi_strlist *l);
+/* Split s on sep into l (replacing it); items are trimmed of blanks; empty items are an error. */
+int oi_strlist_split(struct oi_strlist *l, const char *s, char sep);
+bool oi_strlist_contains(const struct oi_strlist *l, const char *s, size_t len);
+
+/* Is `word` one of the sep-separated words of `list` (exact match)? */
+bool oi_word_in(const char *list, size_t list_len, const char *word, char sep);
+
+/* Copy s for a log line: printable ASCII kept, everything else as \xNN, at most max bytes of input. */
+void oi_sanitize(char *dst, size_t dstlen, const char *s, size_t len);
+
+/* The short host name (up to the first dot) into buf. */
+int oi_short_hostname(char *buf, size_t len);
+
+#endif
