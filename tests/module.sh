@@ -1,0 +1,63 @@
+#!/bin/sh
+# Runs tests/test_module: the real module under pam_wrapper + nss_wrapper against four Hydra
+# stand-ins (v2, v1, v25 and Ory Network) over HTTPS with a CA made here.
+# Exit 77 (skip) with the reason when a test dependency is missing.
+set -u
+skip() { echo "SKIP: $*"; exit 77; }
+: "${top_builddir:?}" "${top_srcdir:?}"
+BIN="$top_builddir/tests/test_module"
+[ -x "$BIN" ] || skip "tests/test_module was not built (needs cmocka and libpamtest)"
+[ "${HAVE_PAM_WRAPPER:-no}" = yes ] || skip "pam_wrapper is not installed (libpam-wrapper)"
+[ "${HAVE_NSS_WRAPPER:-no}" = yes ] || skip "nss_wrapper is not installed (libnss-wrapper)"
+command -v python3 >/dev/null || skip "python3 is not installed"
+command -v openssl >/dev/null || skip "openssl is not installed"
+
+RUN=$(cd "$top_builddir" && pwd)/tests/run/module
+rm -rf "$RUN" && mkdir -p "$RUN" && chmod 700 "$RUN"
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT INT TERM
+
+"$top_srcdir/tests/make-pki.sh" "$RUN/pki" >/dev/null || { echo "FAIL: cannot make the test CA"; exit 1; }
+printf 'ory_apikey_test-network-key\n' > "$RUN/network.key" && chmod 600 "$RUN/network.key"
+
+start_standin() { # name version
+    python3 "$top_srcdir/tests/hydra_standin.py" --version "$2" --tls-cert "$RUN/pki/server.crt" \
+        --tls-key "$RUN/pki/server.key" --port-file "$RUN/$1.ports" --api-key-file "$RUN/network.key" \
+        >"$RUN/$1.out" 2>&1 &
+    pids="$pids $!"
+}
+start_standin v2 v2; start_standin v1 v1; start_standin v25 v25; start_standin net network
+for n in v2 v1 v25 net; do
+    i=0
+    while [ ! -s "$RUN/$n.ports" ]; do
+        i=$((i + 1)); [ $i -gt 100 ] && { echo "FAIL: stand-in $n did not start"; cat "$RUN/$n.out"; exit 1; }
+        sleep 0.1
+    done
+done
+port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$RUN/$1.ports" "$2"; }
+export OI_V2_ADMIN=$(port v2 admin) OI_V2_CONTROL=$(port v2 control)
+export OI_V1_ADMIN=$(port v1 admin) OI_V1_CONTROL=$(port v1 control)
+export OI_V25_ADMIN=$(port v25 admin) OI_V25_CONTROL=$(port v25 control)
+export OI_NET_ADMIN=$(port net admin) OI_NET_CONTROL=$(port net control)
+# A port nothing listens on: bind one, note it, and let it go.
+export OI_DEAD_URL="https://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+export OI_RUN_DIR="$RUN" OI_CA="$RUN/pki/ca.crt" OI_OTHER_CA="$RUN/pki/other-ca.crt"
+export OI_NET_KEY_FILE="$RUN/network.key"
+wrapper_modules=$(pkg-config --variable=modules pam_wrapper)
+export OI_PAM_MATRIX="$wrapper_modules/pam_matrix.so" OI_PAM_GET_ITEMS="$wrapper_modules/pam_get_items.so"
+export OI_MODULE="$(cd "$top_builddir" && pwd)/src/.libs/pam_oauth2_introspect.so"
+
+"$BIN" --write-services || { echo "FAIL: cannot write the PAM services"; exit 1; }
+cat > "$RUN/passwd" <<PW
+root:x:0:0:root:/root:/bin/sh
+alice:x:1234:1234:Alice:/home/alice:/bin/sh
+bob:x:1235:1235:Bob:/home/bob:/bin/sh
+PW
+printf 'root:x:0:\nalice:x:1234:\nbob:x:1235:\n' > "$RUN/group"
+
+# pam_wrapper spins forever if misconfigured: always under timeout.
+env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so ${OI_EXTRA_PRELOAD:-}" PAM_WRAPPER=1 \
+    PAM_WRAPPER_SERVICE_DIR="$RUN/svc" PAM_WRAPPER_DEBUGLEVEL=2 \
+    NSS_WRAPPER_PASSWD="$RUN/passwd" NSS_WRAPPER_GROUP="$RUN/group" \
+    timeout 600 ${OI_TEST_WRAPPER:-} "$BIN"

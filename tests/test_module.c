@@ -1,0 +1,604 @@
+/* The real module under pam_wrapper + nss_wrapper, driven by libpamtest, against the Hydra stand-in.
+ *
+ * Phase 1 (`test_module --write-services`, no preload) writes one PAM service and one conf file per
+ * case from the table below; phase 2 (under pam_wrapper, started by tests/module.sh) runs them.
+ * Every case asserts the PAM code, the audit line's reason and, where it matters, what reached
+ * the server (the stand-in's request log). */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <libpamtest.h>
+#include <security/pam_appl.h>
+
+enum standin { V2, V1, V25, NET, N_STANDINS };
+static const char *standin_env[N_STANDINS] = {"OI_V2", "OI_V1", "OI_V25", "OI_NET"};
+
+struct mcase {
+    const char *name;     /* also the PAM service name */
+    enum standin si;      /* the stand-in the conf file points at */
+    const char *conf;     /* extra conf lines; @CA@ @OTHER_CA@ @RUN@ @URL@ @NETKEY@ @DEADURL@ expand */
+    const char *args;     /* extra pam.d arguments for the auth line (same expansions) */
+    const char *acct_args; /* extra pam.d arguments for the account line */
+    bool bare;            /* no base conf (admin_url, ca_file, allowed_clients) */
+    const char *auth_control; /* the module's auth control flag; NULL: required */
+    const char *auth_after;   /* auth lines after the module's (same expansions, @MATRIX@ too) */
+    bool acct_sufficient;     /* account: "sufficient" module followed by pam_deny */
+    const char *second;       /* a second answer, for a module stacked after this one */
+    const char *user;
+    const char *mint;     /* JSON for the stand-in's POST /tokens; NULL: use literal */
+    const char *literal;  /* the typed secret when nothing is minted */
+    const char *override; /* JSON for POST /override before the login */
+    bool revoke;          /* revoke the minted token before the login */
+    int auth_rc;
+    const char *reason;   /* the audit line's reason=, NULL when no audit line is expected */
+    const char *log;      /* a text the log must contain */
+    int requests;         /* introspection requests the stand-in must have seen; -1: not checked */
+    int acct_rc;          /* -1: no account step */
+    const char *form_scope; /* the scope form field the server must have seen */
+};
+
+#define ALICE "\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\""
+#define ACTIVE_BODY(extra)                                                                         \
+    "{\"status\":200,\"content_type\":\"application/json;charset=UTF-8\",\"body\":"               \
+    "\"{\\\"active\\\":true,\\\"sub\\\":\\\"alice\\\",\\\"client_id\\\":\\\"ssh-cli\\\","         \
+    "\\\"token_use\\\":\\\"access_token\\\"" extra "}\"}"
+
+static const struct mcase cases[] = {
+    /* Allowed logins, one per server generation. */
+    {.name = "ok_v2", .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS,
+     .reason = "ok", .requests = 1, .acct_rc = PAM_SUCCESS},
+    {.name = "ok_v1", .si = V1, .conf = "flavor = hydra-v1", .user = "alice", .mint = "{" ALICE "}",
+     .acct_sufficient = true, .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = PAM_SUCCESS},
+    {.name = "ok_v25", .si = V25, .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS,
+     .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "ok_network_bearer", .si = NET, .conf = "auth = bearer\nsecret_file = @NETKEY@",
+     .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1,
+     .acct_rc = -1},
+    {.name = "ok_jwt_shaped", .user = "alice", .mint = "{" ALICE ",\"format\":\"jwt\"}",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "ok_user_claim_ext", .conf = "user_claim = ext.unix_user", .user = "alice",
+     .mint = "{\"sub\":\"9b2c8f0e-uuid\",\"client_id\":\"ssh-cli\",\"ext\":{\"unix_user\":\"alice\"}}",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "ok_conf_overridden_by_line", .bare = true,
+     .conf = "admin_url = @URL@\nca_file = @CA@\nallowed_clients = other-cli",
+     .args = "allowed_clients=ssh-cli", .user = "alice", .mint = "{" ALICE "}",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+
+    /* Wrong paths and server generations. */
+    {.name = "v2_unprefixed_path_307", .bare = true,
+     .conf = "introspect_url = @URL@/oauth2/introspect\nca_file = @CA@\nallowed_clients = ssh-cli",
+     .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "http_status",
+     .log = "HTTP 307 to https://localhost:", .requests = 1, .acct_rc = -1},
+    {.name = "v1_server_with_v2_flavor_404", .si = V1, .user = "alice", .mint = "{" ALICE "}",
+     .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "http_status", .log = "HTTP 404", .requests = 1,
+     .acct_rc = -1},
+    {.name = "network_without_key_401", .si = NET, .user = "alice", .mint = "{" ALICE "}",
+     .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "http_status", .log = "HTTP 401", .requests = 1,
+     .acct_rc = -1},
+
+    /* The server says no. */
+    {.name = "inactive_unknown_token", .user = "alice",
+     .literal = "ory_at_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+     .acct_sufficient = true, /* acct_mgmt must not vouch for a login it did not allow */
+     .auth_rc = PAM_AUTH_ERR, .reason = "inactive", .requests = 1, .acct_rc = PAM_AUTH_ERR},
+    {.name = "inactive_revoked", .user = "alice", .mint = "{" ALICE "}", .revoke = true,
+     .auth_rc = PAM_AUTH_ERR, .reason = "inactive", .requests = 1, .acct_rc = -1},
+    {.name = "inactive_expired_at_server", .user = "alice", .mint = "{" ALICE ",\"ttl\":-5}",
+     .auth_rc = PAM_AUTH_ERR, .reason = "inactive", .requests = 1, .acct_rc = -1},
+    {.name = "inactive_scope_sent_to_hydra", .conf = "required_scopes = ssh:login,host:%h",
+     .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_AUTH_ERR, .reason = "inactive",
+     .requests = 1, .acct_rc = -1, .form_scope = "ssh:login host:@HOST@"},
+    {.name = "refresh_token_v1_unprefixed", .si = V1, .conf = "flavor = hydra-v1", .user = "alice",
+     .mint = "{" ALICE ",\"token_use\":\"refresh_token\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "not_access_token", .requests = 1, .acct_rc = -1},
+
+    /* The server says yes, the module's own rules say no. */
+    {.name = "client_not_allowed", .user = "alice",
+     .mint = "{\"sub\":\"alice\",\"client_id\":\"alice\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "client", .requests = 1, .acct_rc = -1},
+    {.name = "audience_missing", .conf = "audience = ssh://fleet", .user = "alice",
+     .mint = "{" ALICE ",\"aud\":[\"web\"]}", .auth_rc = PAM_AUTH_ERR, .reason = "audience",
+     .requests = 1, .acct_rc = -1},
+    {.name = "audience_ok", .conf = "audience = web,ssh://fleet", .user = "alice",
+     .mint = "{" ALICE ",\"aud\":[\"ssh://fleet\"]}", .auth_rc = PAM_SUCCESS, .reason = "ok",
+     .requests = 1, .acct_rc = -1},
+    {.name = "issuer_mismatch", .conf = "issuer = https://other.example/", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTH_ERR, .reason = "issuer", .requests = 1, .acct_rc = -1},
+    {.name = "issuer_trailing_slash_ok", .si = V1, .conf = "flavor = hydra-v1\nissuer = @URL@",
+     .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1,
+     .acct_rc = -1},
+    /* Hydra's wildcard strategy grants ssh.login from ssh.*; the module's exact check does not. */
+    {.name = "scope_exact_locally", .conf = "required_scopes = ssh.login", .user = "alice",
+     .mint = "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"ssh.*\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "scope", .requests = 1, .acct_rc = -1, .form_scope = "ssh.login"},
+    {.name = "scope_template_ok", .conf = "required_scopes = login:%u,svc:%s", .user = "alice",
+     .mint = "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"login:alice svc:scope_template_ok\"}",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "user_mismatch", .user = "alice",
+     .mint = "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "user_unknown", .user = "ghost", .mint = "{\"sub\":\"ghost\",\"client_id\":\"ssh-cli\"}",
+     .auth_rc = PAM_USER_UNKNOWN, .reason = "user_unknown", .requests = 1, .acct_rc = -1},
+    {.name = "root_denied", .user = "root", .mint = "{\"sub\":\"root\",\"client_id\":\"ssh-cli\"}",
+     .auth_rc = PAM_AUTH_ERR, .reason = "root_denied", .requests = 1, .acct_rc = -1},
+    {.name = "expired_locally", .user = "alice", .override = ACTIVE_BODY(",\\\"exp\\\":1000000000"),
+     .literal = "ory_at_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+     .auth_rc = PAM_AUTH_ERR, .reason = "expired", .requests = 1, .acct_rc = -1},
+    {.name = "exp_missing", .user = "alice", .override = ACTIVE_BODY(""),
+     .literal = "ory_at_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+     .auth_rc = PAM_AUTH_ERR, .reason = "expired", .requests = 1, .acct_rc = -1},
+    {.name = "not_yet_valid", .user = "alice",
+     .override = ACTIVE_BODY(",\\\"exp\\\":9999999999,\\\"nbf\\\":9999999000"),
+     .literal = "ory_at_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+     .auth_rc = PAM_AUTH_ERR, .reason = "not_yet_valid", .requests = 1, .acct_rc = -1},
+    /* acct_mgmt re-checks exp with its own line's leeway. */
+    {.name = "acct_rechecks_exp", .args = "leeway=3600", .acct_args = "leeway=0", .user = "alice",
+     .override = ACTIVE_BODY(",\\\"exp\\\":@PAST@"),
+     .literal = "ory_at_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = PAM_PERM_DENIED,
+     .log = "account deny user=alice reason=expired"},
+
+    /* Stacking: a password is not a token; it goes to the next module and never to the server. */
+    {.name = "stack_password_falls_through", .args = "token_prefix=ory_at_", .auth_control = "sufficient",
+     .auth_after = "auth required @MATRIX@ passdb=@RUN@/passdb", .user = "alice", .literal = "hunter2",
+     .second = "hunter2", .auth_rc = PAM_SUCCESS, .reason = "not_token", .requests = 0, .acct_rc = -1},
+    {.name = "stack_wrong_password", .args = "token_prefix=ory_at_", .auth_control = "sufficient",
+     .auth_after = "auth required @MATRIX@ passdb=@RUN@/passdb", .user = "alice", .literal = "hunter3",
+     .second = "hunter3", .auth_rc = PAM_AUTH_ERR, .reason = "not_token", .requests = 0, .acct_rc = -1},
+    {.name = "stack_token_logs_in", .args = "token_prefix=ory_at_", .auth_control = "sufficient",
+     .auth_after = "auth required @MATRIX@ passdb=@RUN@/passdb", .user = "alice", .mint = "{" ALICE "}",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+    /* The typed secret stays PAM_AUTHTOK for the next module (pam_get_items exports it). */
+    {.name = "authtok_for_next_module", .args = "token_prefix=ory_at_", .auth_control = "sufficient",
+     .auth_after = "auth required @GETITEMS@", .user = "alice", .literal = "hunter2",
+     .auth_rc = PAM_SUCCESS, .reason = "not_token", .requests = 0, .acct_rc = -1},
+    /* Alone in the stack, PAM_IGNORE leaves libpam with no answer: it denies. */
+    {.name = "not_token_alone", .args = "token_prefix=ory_at_", .user = "alice", .literal = "hunter2",
+     .auth_rc = PAM_PERM_DENIED, .reason = "not_token", .requests = 0, .acct_rc = -1},
+
+    /* Nothing may be sent. */
+    {.name = "sshd_fake_password", .user = "alice", .literal = "\b\n\r\177INCORRECT",
+     .auth_rc = PAM_AUTH_ERR, .reason = "malformed", .requests = 0, .acct_rc = -1},
+    {.name = "refresh_token_prefix", .user = "alice",
+     .literal = "ory_rt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+     .auth_rc = PAM_AUTH_ERR, .reason = "not_access_token", .requests = 0, .acct_rc = -1},
+    {.name = "too_long", .args = "max_token_length=64", .user = "alice", .mint = "{" ALICE "}",
+     .auth_rc = PAM_AUTH_ERR, .reason = "malformed", .requests = 0, .acct_rc = -1},
+    {.name = "use_first_pass_without_token", .args = "use_first_pass", .user = "alice",
+     .literal = "unused", .auth_rc = PAM_AUTH_ERR, .reason = "no_token", .requests = 0, .acct_rc = -1},
+
+    /* Transport and answer failures: never success, always PAM_AUTHINFO_UNAVAIL. */
+    {.name = "server_down", .bare = true,
+     .conf = "admin_url = @DEADURL@\nca_file = @CA@\nallowed_clients = ssh-cli", .user = "alice",
+     .literal = "ory_at_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+     .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "unavailable", .log = "connect", .requests = -1,
+     .acct_rc = -1},
+    {.name = "tls_unknown_ca", .bare = true,
+     .conf = "admin_url = @URL@\nca_file = @OTHER_CA@\nallowed_clients = ssh-cli", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "unavailable",
+     .log = "SSL", .requests = 0, .acct_rc = -1},
+    {.name = "http_refused_without_allow_http", .bare = true,
+     .conf = "admin_url = http://127.0.0.1:9\nallowed_clients = ssh-cli", .user = "alice",
+     .literal = "x", .auth_rc = PAM_SERVICE_ERR, .log = "admin_url: is plain http", .requests = 0,
+     .acct_rc = -1},
+    {.name = "answer_400_invalid_request", .user = "alice",
+     .override = "{\"status\":400,\"content_type\":\"application/json\",\"body\":"
+                 "\"{\\\"error\\\":\\\"invalid_request\\\",\\\"error_description\\\":\\\"The POST body can not be empty.\\\"}\"}",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "http_status",
+     .log = "HTTP 400 (error invalid_request)", .requests = 1, .acct_rc = -1},
+    {.name = "answer_429", .user = "alice",
+     .override = "{\"status\":429,\"headers\":{\"x-ratelimit-reset\":\"17\"},\"content_type\":"
+                 "\"application/json\",\"body\":\"{}\"}",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "http_status",
+     .log = "x-ratelimit-reset 17", .requests = 1, .acct_rc = -1},
+    {.name = "answer_500", .user = "alice",
+     .override = "{\"status\":500,\"content_type\":\"application/json\",\"body\":\"{\\\"error\\\":\\\"error\\\"}\"}",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "http_status", .log = "HTTP 500",
+     .requests = 1, .acct_rc = -1},
+    {.name = "answer_not_json", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"application/json\",\"body\":\"<html>ok</html>\"}",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer", .log = "not JSON",
+     .requests = 1, .acct_rc = -1},
+    {.name = "answer_wrong_content_type", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"text/plain\",\"body\":\"{\\\"active\\\":true}\"}",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer",
+     .log = "not application/json", .requests = 1, .acct_rc = -1},
+    {.name = "answer_active_string", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"application/json\",\"body\":\"{\\\"active\\\":\\\"true\\\"}\"}",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer",
+     .log = "field 'active' is not a JSON boolean", .requests = 1, .acct_rc = -1},
+    {.name = "answer_too_large", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"application/json\",\"repeat\":{\"chunk\":\" \",\"times\":70000}}",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer",
+     .log = "answer larger than", .requests = 1, .acct_rc = -1},
+
+    /* Configuration errors: PAM_SERVICE_ERR and one line naming the key; no audit line. */
+    {.name = "config_unknown_key", .args = "bogus=1", .user = "alice", .literal = "x",
+     .auth_rc = PAM_SERVICE_ERR, .log = "configuration error: pam.d line: bogus: unknown option",
+     .requests = 0, .acct_rc = -1},
+    {.name = "config_bad_value_in_file", .conf = "timeout_ms = soon", .user = "alice", .literal = "x",
+     .auth_rc = PAM_SERVICE_ERR, .log = "timeout_ms: 'soon' is not a whole number", .requests = 0,
+     .acct_rc = -1},
+    {.name = "config_secret_file_unsafe", .si = NET,
+     .conf = "auth = bearer\nsecret_file = @RUN@/world-readable.key", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_SERVICE_ERR, .reason = "config",
+     .log = "readable by group or others", .requests = 0, .acct_rc = -1},
+};
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    assert_non_null(d);
+    return d;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL) {
+        fprintf(stderr, "test_module: %s is not set (run through tests/module.sh)\n", name);
+        exit(99);
+    }
+    return v;
+}
+
+static char *standin_url(enum standin si)
+{
+    char name[32], *url = malloc(64);
+    snprintf(name, sizeof(name), "%s_ADMIN", standin_env[si]);
+    snprintf(url, 64, "https://127.0.0.1:%s", env(name));
+    return url;
+}
+
+/* Replace every @NAME@ placeholder. */
+static char *expand(const char *in, enum standin si)
+{
+    char host[256] = "", past[32];
+    gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = '\0';
+    char *dot = strchr(host, '.');
+    if (dot)
+        *dot = '\0';
+    snprintf(past, sizeof(past), "%lld", (long long)time(NULL) - 60);
+    char *url = standin_url(si);
+    const char *names[][2] = {
+        {"@CA@", env("OI_CA")},          {"@OTHER_CA@", env("OI_OTHER_CA")},
+        {"@RUN@", env("OI_RUN_DIR")},    {"@URL@", url},
+        {"@NETKEY@", env("OI_NET_KEY_FILE")}, {"@DEADURL@", env("OI_DEAD_URL")},
+        {"@HOST@", host},                {"@PAST@", past},
+        {"@MATRIX@", env("OI_PAM_MATRIX")}, {"@GETITEMS@", env("OI_PAM_GET_ITEMS")},
+    };
+    size_t cap = strlen(in) * 4 + 4096, o = 0;
+    char *out = calloc(1, cap);
+    for (const char *p = in; *p;) {
+        bool done = false;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !done; i++) {
+            size_t n = strlen(names[i][0]);
+            if (strncmp(p, names[i][0], n) == 0) {
+                o += (size_t)snprintf(out + o, cap - o, "%s", names[i][1]);
+                p += n;
+                done = true;
+            }
+        }
+        if (!done)
+            out[o++] = *p++;
+    }
+    free(url);
+    return out;
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
+        exit(99);
+    }
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+}
+
+static int write_services(void)
+{
+    const char *run = env("OI_RUN_DIR"), *module = env("OI_MODULE");
+    char path[4096], text[8192];
+    snprintf(path, sizeof(path), "%s/svc", run);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/conf", run);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/svc/other", run);
+    write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
+    snprintf(path, sizeof(path), "%s/world-readable.key", run);
+    write_file(path, "some-api-key\n", 0644);
+    snprintf(path, sizeof(path), "%s/passdb", run);
+    write_file(path, "alice:hunter2:stack_password_falls_through\nalice:hunter2:stack_wrong_password\n", 0600);
+    for (size_t i = 0; i < N_CASES; i++) {
+        const struct mcase *c = &cases[i];
+        char *extra = expand(c->conf ? c->conf : "", c->si);
+        char *url = standin_url(c->si);
+        snprintf(text, sizeof(text), "# %s\n%s%s%s%s\n", c->name, c->bare ? "" : "admin_url = ",
+                 c->bare ? "" : url, c->bare ? "" : "\nallowed_clients = ssh-cli\nca_file = ", c->bare ? "" : env("OI_CA"));
+        size_t used = strlen(text);
+        snprintf(text + used, sizeof(text) - used, "%s\n", extra);
+        snprintf(path, sizeof(path), "%s/conf/%s.conf", run, c->name);
+        write_file(path, text, 0600);
+        char *args = expand(c->args ? c->args : "", c->si);
+        char *acct = expand(c->acct_args ? c->acct_args : "", c->si);
+        char *after = expand(c->auth_after ? c->auth_after : "", c->si);
+        snprintf(text, sizeof(text),
+                 "auth %s %s conf=%s/conf/%s.conf %s\n%s\naccount %s %s conf=%s/conf/%s.conf %s\n%s",
+                 c->auth_control ? c->auth_control : "required", module, run, c->name, args, after,
+                 c->acct_sufficient ? "sufficient" : "required", module, run, c->name, acct,
+                 c->acct_sufficient ? "account required pam_deny.so\n" : "");
+        free(after);
+        snprintf(path, sizeof(path), "%s/svc/%s", run, c->name);
+        write_file(path, text, 0644);
+        free(extra);
+        free(url);
+        free(args);
+        free(acct);
+    }
+    return 0;
+}
+
+/* --- the stand-in's control API --- */
+
+struct buf {
+    char *p;
+    size_t n;
+};
+
+static size_t collect(char *d, size_t s, size_t n, void *u)
+{
+    struct buf *b = u;
+    char *np = realloc(b->p, b->n + s * n + 1);
+    if (np == NULL)
+        return 0;
+    b->p = np;
+    memcpy(b->p + b->n, d, s * n);
+    b->n += s * n;
+    b->p[b->n] = '\0';
+    return s * n;
+}
+
+static json_object *control(enum standin si, const char *method, const char *path, const char *json)
+{
+    char name[32], url[256];
+    snprintf(name, sizeof(name), "%s_CONTROL", standin_env[si]);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%s%s", env(name), path);
+    CURL *curl = curl_easy_init();
+    struct buf b = {0};
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+    if (json)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+    CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(h);
+    if (rc != CURLE_OK || status != 200) {
+        fail_msg("stand-in control %s %s: curl %d, HTTP %ld: %s", method, path, rc, status, b.p ? b.p : "");
+    }
+    json_object *o = json_tokener_parse(b.p ? b.p : "null");
+    free(b.p);
+    return o;
+}
+
+static char *mint(enum standin si, const char *spec)
+{
+    json_object *o = control(si, "POST", "/tokens", spec);
+    json_object *t;
+    assert_true(json_object_object_get_ex(o, "token", &t));
+    char *token = xstrdup(json_object_get_string(t));
+    json_object_put(o);
+    return token;
+}
+
+/* Introspection requests the stand-in received (any path ending in /introspect). */
+static int count_introspections(enum standin si, json_object **last)
+{
+    json_object *list = control(si, "GET", "/requests", NULL);
+    int n = 0;
+    *last = NULL;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *r = json_object_array_get_idx(list, i), *path;
+        if (json_object_object_get_ex(r, "path", &path) && strstr(json_object_get_string(path), "introspect")) {
+            n++;
+            json_object_put(*last);
+            *last = json_object_get(r);
+        }
+    }
+    json_object_put(list);
+    return n;
+}
+
+static const char *form_value(json_object *req, const char *field)
+{
+    json_object *form, *vals;
+    if (req == NULL || !json_object_object_get_ex(req, "form", &form) ||
+        !json_object_object_get_ex(form, field, &vals) || json_object_array_length(vals) != 1)
+        return NULL;
+    return json_object_get_string(json_object_array_get_idx(vals, 0));
+}
+
+/* --- running one case --- */
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        collect(chunk, 1, n, &b);
+    fclose(f);
+    return b.p ? b.p : xstrdup("");
+}
+
+static void run_case(void **state)
+{
+    const struct mcase *c = *state;
+    for (int si = 0; si < N_STANDINS; si++)
+        json_object_put(control((enum standin)si, "POST", "/reset", "{}"));
+    char *token = c->mint ? mint(c->si, c->mint) : xstrdup(c->literal);
+    if (c->revoke) {
+        char body[4096];
+        snprintf(body, sizeof(body), "{\"token\":\"%s\"}", token);
+        json_object_put(control(c->si, "POST", "/revoke-token", body));
+    }
+    if (c->override) {
+        char *ov = expand(c->override, c->si);
+        json_object_put(control(c->si, "POST", "/override", ov));
+        free(ov);
+    }
+
+    const char *answers[] = {token, c->second, NULL};
+    struct pamtest_conv_data conv = {.in_echo_off = answers};
+    struct pam_testcase tests[] = {
+        pam_test(PAMTEST_AUTHENTICATE, c->auth_rc),
+        pam_test(PAMTEST_ACCOUNT, c->acct_rc),
+    };
+    size_t ntests = c->acct_rc == -1 ? 1 : 2;
+
+    /* The module's syslog lines arrive on stderr through pam_wrapper: capture them. */
+    char logpath[4096];
+    snprintf(logpath, sizeof(logpath), "%s/%s.log", env("OI_RUN_DIR"), c->name);
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    enum pamtest_err perr = _pamtest(c->name, c->user, &conv, tests, ntests, NULL);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char *log = read_all(logpath);
+    fprintf(stderr, "---- %s log:\n%s", c->name, log);
+
+    if (perr != PAMTEST_ERR_OK) {
+        const struct pam_testcase *failed = _pamtest_failed_case(tests, ntests);
+        fail_msg("%s: %s; step %d returned %d (%s), expected %d", c->name, pamtest_strerror(perr),
+                 failed ? (int)failed->pam_operation : -1, failed ? failed->op_rv : -1,
+                 failed ? pam_strerror(NULL, failed->op_rv) : "-", failed ? failed->expected_rv : -1);
+    }
+    if (c->reason) {
+        char want[128];
+        snprintf(want, sizeof(want), " reason=%s\n", c->reason);
+        if (strstr(log, want) == NULL)
+            fail_msg("%s: no audit line with reason=%s", c->name, c->reason);
+    } else if (strstr(log, " reason=") != NULL && strstr(log, "account deny") == NULL) {
+        fail_msg("%s: an audit line was logged where none was expected", c->name);
+    }
+    if (c->log && strstr(log, c->log) == NULL)
+        fail_msg("%s: the log lacks \"%s\"", c->name, c->log);
+    if (strlen(token) >= 8 && strstr(log, token) != NULL)
+        fail_msg("%s: the token appears in the log", c->name);
+    if (c->requests >= 0 || c->form_scope) {
+        json_object *last;
+        int n = count_introspections(c->si, &last);
+        if (c->requests >= 0)
+            assert_int_equal(n, c->requests);
+        if (n > 0) {
+            const char *sent = form_value(last, "token");
+            assert_non_null(sent);
+            assert_string_equal(sent, token);
+            assert_string_equal(form_value(last, "token_type_hint"), "access_token");
+        }
+        if (c->form_scope) {
+            char *want = expand(c->form_scope, c->si);
+            const char *got = form_value(last, "scope");
+            if (got == NULL || strcmp(got, want) != 0)
+                fail_msg("%s: scope form field \"%s\", expected \"%s\"", c->name, got ? got : "(none)", want);
+            free(want);
+        }
+        json_object_put(last);
+    }
+    free(log);
+    free(token);
+}
+
+/* The password typed at this module's prompt is what the next module gets as PAM_AUTHTOK. */
+static void authtok_kept_for_next_module(void **state)
+{
+    (void)state;
+    const char *answers[] = {"hunter2", NULL};
+    struct pamtest_conv_data conv = {.in_echo_off = answers};
+    struct pam_testcase tests[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+    };
+    enum pamtest_err perr = run_pamtest("authtok_for_next_module", "alice", &conv, tests, NULL);
+    assert_int_equal(perr, PAMTEST_ERR_OK);
+    bool found = false;
+    for (char **e = tests[1].case_out.envlist; e && *e; e++)
+        found |= strcmp(*e, "PAM_AUTHTOK=hunter2") == 0;
+    pamtest_free_env(tests[1].case_out.envlist);
+    assert_true(found);
+}
+
+/* acct_mgmt refuses when PAM_USER changed after this module authenticated someone else. */
+static void acct_refuses_changed_user(void **state)
+{
+    (void)state;
+    for (int si = 0; si < N_STANDINS; si++)
+        json_object_put(control((enum standin)si, "POST", "/reset", "{}"));
+    char *token = mint(V2, "{" ALICE "}");
+    const char *answers[] = {token, NULL};
+    struct pamtest_conv_data conv = {.in_echo_off = answers};
+    struct pam_testcase tests[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    enum pamtest_err perr = run_pamtest("ok_v2", "alice", &conv, tests, NULL);
+    assert_int_equal(perr, PAMTEST_ERR_OK);
+    pam_handle_t *ph = tests[1].case_out.ph;
+    assert_int_equal(pam_set_item(ph, PAM_USER, "bob"), PAM_SUCCESS);
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_SUCCESS);
+    free(token);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--write-services") == 0)
+        return write_services();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct CMUnitTest tests[N_CASES + 2];
+    for (size_t i = 0; i < N_CASES; i++) {
+        struct CMUnitTest t = {cases[i].name, run_case, NULL, NULL, (void *)(uintptr_t)&cases[i]};
+        tests[i] = t;
+    }
+    struct CMUnitTest extra[] = {cmocka_unit_test(authtok_kept_for_next_module),
+                                 cmocka_unit_test(acct_refuses_changed_user)};
+    tests[N_CASES] = extra[0];
+    tests[N_CASES + 1] = extra[1];
+    int rc = _cmocka_run_group_tests("module", tests, N_CASES + 2, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
