@@ -385,7 +385,7 @@ static bool url_is_http(const char *url)
 
 static int derive_endpoint(struct oi_config *cfg, struct oi_config_error *err)
 {
-    const char *w = "options";
+    const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
     if (cfg->flavor == OI_FLAVOR_RFC7662) {
         if (cfg->admin_url)
             return fail(err, w, "admin_url", "is for the Hydra flavours; rfc7662 takes introspect_url");
@@ -414,7 +414,7 @@ static int derive_endpoint(struct oi_config *cfg, struct oi_config_error *err)
 
 static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
 {
-    const char *w = "options";
+    const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
     if (st->use_first_pass && st->try_first_pass)
         return fail(err, w, "try_first_pass", "contradicts use_first_pass");
     cfg->pass = st->use_first_pass   ? OI_PASS_USE_FIRST

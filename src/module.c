@@ -38,6 +38,22 @@ static int load_config(pam_handle_t *pamh, int argc, const char **argv, struct o
     return PAM_SUCCESS;
 }
 
+/* Under debug: what this line will actually do, so an administrator can check the merge. */
+static void log_effective(const struct oi_log *lg, const struct oi_config *cfg)
+{
+    static const char *auth_names[] = {"none", "basic", "post", "bearer"};
+    oi_debug(lg,
+             "effective: conf=%s flavor=%s endpoint=%s auth=%s allowed_clients=%s%s "
+             "required_scopes=%zu audience=%zu issuer=%s user_claim=%s leeway=%ld timeouts=%ld/%ld ms "
+             "trust=%s token_prefix=%s",
+             cfg->conf_path, oi_flavor_name(cfg->flavor), cfg->introspect_url, auth_names[cfg->auth],
+             cfg->any_client ? "*" : cfg->allowed_clients.items[0],
+             cfg->allowed_clients.n > 1 ? ",..." : "", cfg->required_scopes.n, cfg->audience.n,
+             cfg->issuer ? cfg->issuer : "-", cfg->user_claim, cfg->leeway, cfg->connect_timeout_ms,
+             cfg->timeout_ms, cfg->ca_file ? cfg->ca_file : cfg->ca_dir,
+             cfg->token_prefix ? cfg->token_prefix : "-");
+}
+
 static const char *item_or_dash(pam_handle_t *pamh, int type)
 {
     const void *v = NULL;
@@ -109,6 +125,7 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
         return rc;
     struct oi_log lg = {pamh, cfg.debug};
     struct oi_outcome out;
+    log_effective(&lg, &cfg);
     const char *user = NULL, *token = NULL;
     char host[256] = "";
 

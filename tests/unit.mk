@@ -1,0 +1,27 @@
+# Unit tests (cmocka): one program per unit of the core library.
+# Included from the top Makefile.am (via tests/Makefile.inc): paths are relative to the top.
+if HAVE_CMOCKA
+unit_tests = tests/unit_cfg tests/unit_precheck tests/unit_introspect tests/unit_policy tests/unit_util
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+endif
+
+tests_unit_cfg_SOURCES = tests/unit_cfg.c
+tests_unit_cfg_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_cfg_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_precheck_SOURCES = tests/unit_precheck.c
+tests_unit_precheck_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_precheck_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_introspect_SOURCES = tests/unit_introspect.c
+tests_unit_introspect_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_introspect_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_policy_SOURCES = tests/unit_policy.c
+tests_unit_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_policy_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_util_SOURCES = tests/unit_util.c
+tests_unit_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_util_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)

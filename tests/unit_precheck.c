@@ -1,0 +1,444 @@
+/* Unit tests: precheck.c, the checks on a typed secret before anything is sent. */
+#include <config.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cfg.h"
+#include "precheck.h"
+#include "reason.h"
+
+/* An empty config file, so the system default file is never read. */
+static char tmpdir[PATH_MAX];
+static char empty_conf[PATH_MAX + 16];
+static char conf_arg[PATH_MAX + 32];
+
+static int group_setup(void **state)
+{
+    const char *base = getenv("TMPDIR");
+    if (base == NULL || base[0] != '/')
+        base = "/tmp";
+    snprintf(tmpdir, sizeof(tmpdir), "%s/oi-unit-precheck-XXXXXX", base);
+    if (mkdtemp(tmpdir) == NULL)
+        return -1;
+    snprintf(empty_conf, sizeof(empty_conf), "%s/empty.conf", tmpdir);
+    int fd = open(empty_conf, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    snprintf(conf_arg, sizeof(conf_arg), "conf=%s", empty_conf);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    unlink(empty_conf);
+    rmdir(tmpdir);
+    return 0;
+}
+
+/* Load a config from conf=<empty> plus the given pam.d arguments (NULL-terminated). */
+static void load(struct oi_config *cfg, const char *const *args)
+{
+    const char *argv[16];
+    int argc = 0;
+    struct oi_config_error err;
+    argv[argc++] = conf_arg;
+    for (size_t i = 0; args[i] != NULL && argc < 16; i++)
+        argv[argc++] = args[i];
+    if (oi_config_load(cfg, argc, argv, &err) != 0)
+        fail_msg("config refused: %s: %s %s", err.where, err.key, err.what);
+}
+
+#define LOAD(cfg, ...) load((cfg), (const char *const[]){__VA_ARGS__, NULL})
+#define HYDRA "admin_url=https://hydra.example", "allowed_clients=cli"
+#define HYDRA_V1 "flavor=hydra-v1", HYDRA
+#define RFC7662 "flavor=rfc7662", "introspect_url=https://op.example/token/introspection", "auth=none", \
+                "allowed_clients=cli"
+
+static enum oi_reason check(const char *const *args, const char *token)
+{
+    struct oi_config cfg;
+    load(&cfg, args);
+    enum oi_reason r = oi_precheck(&cfg, token);
+    oi_config_free(&cfg);
+    return r;
+}
+
+#define CHECK(token, ...) check((const char *const[]){__VA_ARGS__, NULL}, (token))
+
+/* 43 base64url characters: the length of one part of a Hydra opaque token. */
+#define PART43 "Xw7hq2m4K9bRZ0YkVq1sT3uLdN8pFcEa-_JgHiOyWx5"
+/* Hydra v2 opaque access token: ory_at_ + 43 + "." + 43 = 94 characters. */
+#define HYDRA_AT "ory_at_" PART43 "." PART43
+/* Hydra 1.x opaque token: 43 + "." + 43 = 87 characters. */
+#define HYDRA_V1_AT PART43 "." PART43
+/* A JWT-shaped access token. */
+#define JWT "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXBhcnQ"
+/* node oidc-provider opaque access token: 43 characters, no dot. */
+#define OIDC_OPAQUE "Jq5Z2rM0u8S3kYbXw1LtN6cVa9PdHe4Gf7Ri-_TyUoQ"
+
+static void test_token_lengths_are_real(void **state)
+{
+    assert_int_equal(strlen(PART43), 43);
+    assert_int_equal(strlen(HYDRA_AT), 94);
+    assert_int_equal(strlen(HYDRA_V1_AT), 87);
+    assert_int_equal(strlen(OIDC_OPAQUE), 43);
+}
+
+/* ---- token_prefix ---- */
+
+static void test_prefix_missing_not_token(void **state)
+{
+    assert_int_equal(CHECK("hunter2", HYDRA, "token_prefix=ory_at_"), OI_NOT_TOKEN);
+}
+
+static void test_prefix_present_ok(void **state)
+{
+    assert_int_equal(CHECK(HYDRA_AT, HYDRA, "token_prefix=ory_at_"), OI_OK);
+}
+
+static void test_prefix_checked_before_shape(void **state)
+{
+    /* a password with a space is not ours: PAM_IGNORE, not a malformed-token denial */
+    assert_int_equal(CHECK("correct horse", HYDRA, "token_prefix=ory_at_"), OI_NOT_TOKEN);
+}
+
+static void test_prefix_is_case_sensitive(void **state)
+{
+    assert_int_equal(CHECK("ORY_AT_" PART43 "." PART43, HYDRA, "token_prefix=ory_at_"), OI_NOT_TOKEN);
+}
+
+static void test_no_prefix_configured_password_is_malformed(void **state)
+{
+    assert_int_equal(CHECK("hunter2", HYDRA), OI_MALFORMED);
+}
+
+static void test_prefix_refresh_token_not_ours(void **state)
+{
+    /* with token_prefix=ory_at_ a refresh token is simply not an access token for us */
+    assert_int_equal(CHECK("ory_rt_" PART43 "." PART43, HYDRA, "token_prefix=ory_at_"), OI_NOT_TOKEN);
+}
+
+/* ---- empty and length ---- */
+
+static void test_empty_malformed(void **state)
+{
+    assert_int_equal(CHECK("", HYDRA), OI_MALFORMED);
+}
+
+static void test_empty_malformed_rfc7662(void **state)
+{
+    assert_int_equal(CHECK("", RFC7662), OI_MALFORMED);
+}
+
+static void test_only_prefix_malformed(void **state)
+{
+    assert_int_equal(CHECK("ory_at_", HYDRA, "token_prefix=ory_at_"), OI_MALFORMED);
+}
+
+/* A two-part Hydra-shaped token of exactly n characters. */
+static char *hydra_token_of_length(size_t n)
+{
+    char *t = malloc(n + 1);
+    assert_non_null(t);
+    memset(t, 'a', n);
+    t[n / 2] = '.';
+    t[n] = '\0';
+    return t;
+}
+
+static void test_default_max_length_accepted(void **state)
+{
+    char *t = hydra_token_of_length(4096);
+    enum oi_reason r = CHECK(t, HYDRA);
+    free(t);
+    assert_int_equal(r, OI_OK);
+}
+
+static void test_default_max_length_plus_one_refused(void **state)
+{
+    char *t = hydra_token_of_length(4097);
+    enum oi_reason r = CHECK(t, HYDRA);
+    free(t);
+    assert_int_equal(r, OI_MALFORMED);
+}
+
+static void test_configured_max_length_accepted(void **state)
+{
+    assert_int_equal(CHECK("abcdefghijklmnop", RFC7662, "max_token_length=16"), OI_OK);
+}
+
+static void test_configured_max_length_plus_one_refused(void **state)
+{
+    assert_int_equal(CHECK("abcdefghijklmnopq", RFC7662, "max_token_length=16"), OI_MALFORMED);
+}
+
+/* ---- characters: rfc7662 has no shape rule, so only the character check can refuse ---- */
+
+static enum oi_reason with_char(char c)
+{
+    char t[] = "abcdefghij-klmnop_qrstuvwxyz";
+    t[5] = c;
+    return CHECK(t, RFC7662);
+}
+
+static void test_plain_rfc7662_token_ok(void **state)
+{
+    assert_int_equal(with_char('Z'), OI_OK);
+}
+
+static void test_space_malformed(void **state)
+{
+    assert_int_equal(with_char(' '), OI_MALFORMED);
+}
+
+static void test_tab_malformed(void **state)
+{
+    assert_int_equal(with_char('\t'), OI_MALFORMED);
+}
+
+static void test_newline_malformed(void **state)
+{
+    assert_int_equal(with_char('\n'), OI_MALFORMED);
+}
+
+static void test_cr_malformed(void **state)
+{
+    assert_int_equal(with_char('\r'), OI_MALFORMED);
+}
+
+static void test_backspace_malformed(void **state)
+{
+    assert_int_equal(with_char('\b'), OI_MALFORMED);
+}
+
+static void test_del_malformed(void **state)
+{
+    assert_int_equal(with_char('\x7f'), OI_MALFORMED);
+}
+
+static void test_byte_0x80_malformed(void **state)
+{
+    assert_int_equal(with_char('\x80'), OI_MALFORMED);
+}
+
+static void test_byte_0xff_malformed(void **state)
+{
+    assert_int_equal(with_char('\xff'), OI_MALFORMED);
+}
+
+static void test_utf8_malformed(void **state)
+{
+    assert_int_equal(CHECK("caf\xc3\xa9-token", RFC7662), OI_MALFORMED);
+}
+
+static void test_printable_edges_ok(void **state)
+{
+    /* 0x21 '!' and 0x7e '~' are the edges of the allowed range */
+    assert_int_equal(CHECK("!abc~", RFC7662), OI_OK);
+}
+
+static void test_sshd_fake_password_malformed(void **state)
+{
+    assert_int_equal(CHECK("\b\n\r\177INCORRECT", HYDRA), OI_MALFORMED);
+}
+
+static void test_sshd_fake_password_malformed_rfc7662(void **state)
+{
+    assert_int_equal(CHECK("\b\n\r\177INCORRECT", RFC7662), OI_MALFORMED);
+}
+
+static void test_sshd_fake_password_with_prefix_not_token(void **state)
+{
+    assert_int_equal(CHECK("\b\n\r\177INCORRECT", HYDRA, "token_prefix=ory_at_"), OI_NOT_TOKEN);
+}
+
+/* ---- refresh tokens and codes ---- */
+
+static void test_refresh_token_not_access(void **state)
+{
+    assert_int_equal(CHECK("ory_rt_" PART43 "." PART43, HYDRA), OI_NOT_ACCESS_TOKEN);
+}
+
+static void test_authorization_code_not_access(void **state)
+{
+    assert_int_equal(CHECK("ory_ac_" PART43 "." PART43, HYDRA), OI_NOT_ACCESS_TOKEN);
+}
+
+static void test_refresh_token_not_access_rfc7662(void **state)
+{
+    assert_int_equal(CHECK("ory_rt_" PART43 "." PART43, RFC7662), OI_NOT_ACCESS_TOKEN);
+}
+
+/* ---- Hydra shapes ---- */
+
+static void test_hydra_v2_opaque_ok(void **state)
+{
+    assert_int_equal(CHECK(HYDRA_AT, HYDRA), OI_OK);
+}
+
+static void test_hydra_v1_opaque_ok(void **state)
+{
+    assert_int_equal(CHECK(HYDRA_V1_AT, HYDRA_V1), OI_OK);
+}
+
+static void test_hydra_v1_opaque_ok_with_hydra(void **state)
+{
+    assert_int_equal(CHECK(HYDRA_V1_AT, HYDRA), OI_OK);
+}
+
+static void test_hydra_jwt_ok(void **state)
+{
+    assert_int_equal(CHECK(JWT, HYDRA), OI_OK);
+}
+
+static void test_hydra_v1_jwt_ok(void **state)
+{
+    assert_int_equal(CHECK(JWT, HYDRA_V1), OI_OK);
+}
+
+static void test_hydra_one_part_malformed(void **state)
+{
+    assert_int_equal(CHECK(OIDC_OPAQUE, HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_prefixed_one_part_malformed(void **state)
+{
+    assert_int_equal(CHECK("ory_at_" PART43, HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_v1_one_part_malformed(void **state)
+{
+    assert_int_equal(CHECK(OIDC_OPAQUE, HYDRA_V1), OI_MALFORMED);
+}
+
+static void test_hydra_four_parts_malformed(void **state)
+{
+    assert_int_equal(CHECK("aaa.bbb.ccc.ddd", HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_empty_middle_part_malformed(void **state)
+{
+    assert_int_equal(CHECK("aaa..ccc", HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_empty_first_part_malformed(void **state)
+{
+    assert_int_equal(CHECK(".bbb", HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_empty_last_part_malformed(void **state)
+{
+    assert_int_equal(CHECK("ory_at_aaa.", HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_plus_malformed(void **state)
+{
+    assert_int_equal(CHECK("aa+a.bbb", HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_slash_malformed(void **state)
+{
+    assert_int_equal(CHECK("aaa.b/bb", HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_padding_malformed(void **state)
+{
+    assert_int_equal(CHECK("aaa.bbb=", HYDRA), OI_MALFORMED);
+}
+
+static void test_hydra_v1_non_base64url_malformed(void **state)
+{
+    assert_int_equal(CHECK("aaa.b~bb", HYDRA_V1), OI_MALFORMED);
+}
+
+/* ---- rfc7662: any printable token is sent ---- */
+
+static void test_rfc7662_opaque_no_dot_ok(void **state)
+{
+    assert_int_equal(CHECK(OIDC_OPAQUE, RFC7662), OI_OK);
+}
+
+static void test_rfc7662_four_parts_ok(void **state)
+{
+    assert_int_equal(CHECK("aaa.bbb.ccc.ddd", RFC7662), OI_OK);
+}
+
+static void test_rfc7662_empty_part_ok(void **state)
+{
+    assert_int_equal(CHECK("aaa..ccc", RFC7662), OI_OK);
+}
+
+static void test_rfc7662_base64_chars_ok(void **state)
+{
+    assert_int_equal(CHECK("2YotnFZFEjr1zCsicMWpAA+/==", RFC7662), OI_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_token_lengths_are_real),
+        cmocka_unit_test(test_prefix_missing_not_token),
+        cmocka_unit_test(test_prefix_present_ok),
+        cmocka_unit_test(test_prefix_checked_before_shape),
+        cmocka_unit_test(test_prefix_is_case_sensitive),
+        cmocka_unit_test(test_no_prefix_configured_password_is_malformed),
+        cmocka_unit_test(test_prefix_refresh_token_not_ours),
+        cmocka_unit_test(test_empty_malformed),
+        cmocka_unit_test(test_empty_malformed_rfc7662),
+        cmocka_unit_test(test_only_prefix_malformed),
+        cmocka_unit_test(test_default_max_length_accepted),
+        cmocka_unit_test(test_default_max_length_plus_one_refused),
+        cmocka_unit_test(test_configured_max_length_accepted),
+        cmocka_unit_test(test_configured_max_length_plus_one_refused),
+        cmocka_unit_test(test_plain_rfc7662_token_ok),
+        cmocka_unit_test(test_space_malformed),
+        cmocka_unit_test(test_tab_malformed),
+        cmocka_unit_test(test_newline_malformed),
+        cmocka_unit_test(test_cr_malformed),
+        cmocka_unit_test(test_backspace_malformed),
+        cmocka_unit_test(test_del_malformed),
+        cmocka_unit_test(test_byte_0x80_malformed),
+        cmocka_unit_test(test_byte_0xff_malformed),
+        cmocka_unit_test(test_utf8_malformed),
+        cmocka_unit_test(test_printable_edges_ok),
+        cmocka_unit_test(test_sshd_fake_password_malformed),
+        cmocka_unit_test(test_sshd_fake_password_malformed_rfc7662),
+        cmocka_unit_test(test_sshd_fake_password_with_prefix_not_token),
+        cmocka_unit_test(test_refresh_token_not_access),
+        cmocka_unit_test(test_authorization_code_not_access),
+        cmocka_unit_test(test_refresh_token_not_access_rfc7662),
+        cmocka_unit_test(test_hydra_v2_opaque_ok),
+        cmocka_unit_test(test_hydra_v1_opaque_ok),
+        cmocka_unit_test(test_hydra_v1_opaque_ok_with_hydra),
+        cmocka_unit_test(test_hydra_jwt_ok),
+        cmocka_unit_test(test_hydra_v1_jwt_ok),
+        cmocka_unit_test(test_hydra_one_part_malformed),
+        cmocka_unit_test(test_hydra_prefixed_one_part_malformed),
+        cmocka_unit_test(test_hydra_v1_one_part_malformed),
+        cmocka_unit_test(test_hydra_four_parts_malformed),
+        cmocka_unit_test(test_hydra_empty_middle_part_malformed),
+        cmocka_unit_test(test_hydra_empty_first_part_malformed),
+        cmocka_unit_test(test_hydra_empty_last_part_malformed),
+        cmocka_unit_test(test_hydra_plus_malformed),
+        cmocka_unit_test(test_hydra_slash_malformed),
+        cmocka_unit_test(test_hydra_padding_malformed),
+        cmocka_unit_test(test_hydra_v1_non_base64url_malformed),
+        cmocka_unit_test(test_rfc7662_opaque_no_dot_ok),
+        cmocka_unit_test(test_rfc7662_four_parts_ok),
+        cmocka_unit_test(test_rfc7662_empty_part_ok),
+        cmocka_unit_test(test_rfc7662_base64_chars_ok),
+    };
+    return cmocka_run_group_tests_name("unit_precheck", tests, group_setup, group_teardown);
+}
