@@ -95,8 +95,6 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
     authz = oi_build_authorization(cfg, secret);
     if (form == NULL || ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL))
         goto out;
-    oi_debug(lg, "introspecting at %s (flavor %s, auth %d)", cfg->introspect_url,
-             oi_flavor_name(cfg->flavor), (int)cfg->auth);
     struct oi_http_request req = {"POST", cfg->introspect_url, form, authz};
     switch (oi_http_perform(cfg, &req, &resp, err, sizeof(err))) {
     case OI_HTTP_NOMEM:

@@ -15,3 +15,8 @@ printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nke
 openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 \
     -extfile server.ext 2>/dev/null
 chmod 600 ./*.key
+# The server's public key (for pinned_pubkey) and an unrelated one, and a hashed CA directory
+# like /etc/ssl/certs (for ca_dir, the default trust setting).
+openssl x509 -in server.crt -pubkey -noout > server.pub
+openssl x509 -in other-ca.crt -pubkey -noout > other.pub
+mkdir -p cadir && cp ca.crt cadir/ && openssl rehash cadir 2>/dev/null

@@ -68,8 +68,8 @@ static const struct mcase cases[] = {
     {.name = "ok_v25", .si = V25, .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS,
      .reason = "ok", .requests = 1, .acct_rc = -1},
     {.name = "ok_network_bearer", .si = NET, .conf = "auth = bearer\nsecret_file = @NETKEY@",
-     .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1,
-     .acct_rc = -1},
+     .args = "debug", .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok",
+     .log = "effective: conf=", .requests = 1, .acct_rc = -1},
     {.name = "ok_jwt_shaped", .user = "alice", .mint = "{" ALICE ",\"format\":\"jwt\"}",
      .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
     {.name = "ok_user_claim_ext", .conf = "user_claim = ext.unix_user", .user = "alice",
@@ -193,6 +193,18 @@ static const struct mcase cases[] = {
      .conf = "admin_url = @URL@\nca_file = @OTHER_CA@\nallowed_clients = ssh-cli", .user = "alice",
      .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "unavailable",
      .log = "SSL", .requests = 0, .acct_rc = -1},
+    {.name = "ok_ca_dir_hashed", .bare = true,
+     .conf = "admin_url = @URL@\nca_dir = @RUN@/pki/cadir\nallowed_clients = ssh-cli", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "ca_dir_without_our_ca", .bare = true,
+     .conf = "admin_url = @URL@\nca_dir = @RUN@\nallowed_clients = ssh-cli", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "unavailable", .requests = 0,
+     .acct_rc = -1},
+    {.name = "ok_pinned_pubkey", .conf = "pinned_pubkey = @RUN@/pki/server.pub", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "pinned_pubkey_mismatch", .conf = "pinned_pubkey = @RUN@/pki/other.pub", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "unavailable",
+     .log = "pinned", .requests = 0, .acct_rc = -1},
     {.name = "http_refused_without_allow_http", .bare = true,
      .conf = "admin_url = http://127.0.0.1:9\nallowed_clients = ssh-cli", .user = "alice",
      .literal = "x", .auth_rc = PAM_SERVICE_ERR, .log = "admin_url: is plain http", .requests = 0,
@@ -519,6 +531,8 @@ static void run_case(void **state)
         fail_msg("%s: the log lacks \"%s\"", c->name, c->log);
     if (strlen(token) >= 8 && strstr(log, token) != NULL)
         fail_msg("%s: the token appears in the log", c->name);
+    if (strstr(log, "test-network-key") != NULL)
+        fail_msg("%s: the API key appears in the log", c->name);
     if (c->requests >= 0 || c->form_scope) {
         json_object *last;
         int n = count_introspections(c->si, &last);
@@ -562,6 +576,28 @@ static void authtok_kept_for_next_module(void **state)
     assert_true(found);
 }
 
+static int conv_again(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+    (void)n, (void)msg, (void)resp, (void)data;
+    return PAM_CONV_AGAIN;
+}
+
+static int conv_error(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+    (void)n, (void)msg, (void)resp, (void)data;
+    return PAM_CONV_ERR;
+}
+
+/* An application that cannot answer now gets PAM_INCOMPLETE, one that fails gets its error. */
+static void conversation_failures(void **state)
+{
+    (void)state;
+    struct pam_testcase again[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_INCOMPLETE)};
+    assert_int_equal(_pamtest_conv("ok_v2", "alice", conv_again, NULL, again, 1, NULL), PAMTEST_ERR_OK);
+    struct pam_testcase error[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_CONV_ERR)};
+    assert_int_equal(_pamtest_conv("ok_v2", "alice", conv_error, NULL, error, 1, NULL), PAMTEST_ERR_OK);
+}
+
 /* acct_mgmt refuses when PAM_USER changed after this module authenticated someone else. */
 static void acct_refuses_changed_user(void **state)
 {
@@ -589,16 +625,17 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--write-services") == 0)
         return write_services();
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct CMUnitTest tests[N_CASES + 2];
+    struct CMUnitTest tests[N_CASES + 3];
     for (size_t i = 0; i < N_CASES; i++) {
         struct CMUnitTest t = {cases[i].name, run_case, NULL, NULL, (void *)(uintptr_t)&cases[i]};
         tests[i] = t;
     }
     struct CMUnitTest extra[] = {cmocka_unit_test(authtok_kept_for_next_module),
-                                 cmocka_unit_test(acct_refuses_changed_user)};
-    tests[N_CASES] = extra[0];
-    tests[N_CASES + 1] = extra[1];
-    int rc = _cmocka_run_group_tests("module", tests, N_CASES + 2, NULL, NULL);
+                                 cmocka_unit_test(acct_refuses_changed_user),
+                                 cmocka_unit_test(conversation_failures)};
+    for (size_t i = 0; i < 3; i++)
+        tests[N_CASES + i] = extra[i];
+    int rc = _cmocka_run_group_tests("module", tests, N_CASES + 3, NULL, NULL);
     curl_global_cleanup();
     return rc;
 }
