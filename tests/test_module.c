@@ -51,6 +51,7 @@ struct mcase {
     int requests;         /* introspection requests the stand-in must have seen; -1: not checked */
     int acct_rc;          /* -1: no account step */
     const char *form_scope; /* the scope form field the server must have seen */
+    const char *authz;      /* the Authorization header the server must have seen */
 };
 
 #define ALICE "\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\""
@@ -79,6 +80,13 @@ static const struct mcase cases[] = {
      .conf = "admin_url = @URL@\nca_file = @CA@\nallowed_clients = other-cli",
      .args = "allowed_clients=ssh-cli", .user = "alice", .mint = "{" ALICE "}",
      .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+
+    /* RFC 6749 2.3.1: id and secret are form-encoded before base64 (self-hosted Hydra ignores the
+     * header; the request log shows what was sent). */
+    {.name = "basic_auth_encoded", .si = V25,
+     .conf = "auth = basic\nclient_id = rs-special\nsecret_file = @RUN@/special.secret", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1,
+     .authz = "Basic cnMtc3BlY2lhbDpwJTQwc3MlM0F3JTJGcmQlMkIlMjV4K3k="},
 
     /* Wrong paths and server generations. */
     {.name = "v2_unprefixed_path_307", .bare = true,
@@ -133,6 +141,15 @@ static const struct mcase cases[] = {
     {.name = "user_mismatch", .user = "alice",
      .mint = "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_AUTH_ERR,
      .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "user_longer_claim", .user = "alice",
+     .mint = "{\"sub\":\"alicex\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "user_claim_embedded_nul", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"application/json\",\"body\":"
+                 "\"{\\\"active\\\":true,\\\"sub\\\":\\\"alice\\\\u0000x\\\",\\\"client_id\\\":\\\"ssh-cli\\\","
+                 "\\\"token_use\\\":\\\"access_token\\\",\\\"exp\\\":9999999999}\"}",
+     .literal = "ory_at_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+     .auth_rc = PAM_AUTH_ERR, .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
     {.name = "user_unknown", .user = "ghost", .mint = "{\"sub\":\"ghost\",\"client_id\":\"ssh-cli\"}",
      .auth_rc = PAM_USER_UNKNOWN, .reason = "user_unknown", .requests = 1, .acct_rc = -1},
     {.name = "root_denied", .user = "root", .mint = "{\"sub\":\"root\",\"client_id\":\"ssh-cli\"}",
@@ -340,6 +357,8 @@ static int write_services(void)
     write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
     snprintf(path, sizeof(path), "%s/world-readable.key", run);
     write_file(path, "some-api-key\n", 0644);
+    snprintf(path, sizeof(path), "%s/special.secret", run);
+    write_file(path, "p@ss:w/rd+%x y\n", 0600);
     snprintf(path, sizeof(path), "%s/passdb", run);
     write_file(path, "alice:hunter2:stack_password_falls_through\nalice:hunter2:stack_wrong_password\n", 0600);
     for (size_t i = 0; i < N_CASES; i++) {
@@ -533,7 +552,7 @@ static void run_case(void **state)
         fail_msg("%s: the token appears in the log", c->name);
     if (strstr(log, "test-network-key") != NULL)
         fail_msg("%s: the API key appears in the log", c->name);
-    if (c->requests >= 0 || c->form_scope) {
+    if (c->requests >= 0 || c->form_scope || c->authz) {
         json_object *last;
         int n = count_introspections(c->si, &last);
         if (c->requests >= 0)
@@ -543,6 +562,14 @@ static void run_case(void **state)
             assert_non_null(sent);
             assert_string_equal(sent, token);
             assert_string_equal(form_value(last, "token_type_hint"), "access_token");
+        }
+        if (c->authz) {
+            json_object *headers, *h;
+            assert_true(json_object_object_get_ex(last, "headers", &headers));
+            if (!json_object_object_get_ex(headers, "authorization", &h) ||
+                strcmp(json_object_get_string(h), c->authz) != 0)
+                fail_msg("%s: Authorization \"%s\", expected \"%s\"", c->name,
+                         h ? json_object_get_string(h) : "(none)", c->authz);
         }
         if (c->form_scope) {
             char *want = expand(c->form_scope, c->si);
@@ -574,6 +601,30 @@ static void authtok_kept_for_next_module(void **state)
         found |= strcmp(*e, "PAM_AUTHTOK=hunter2") == 0;
     pamtest_free_env(tests[1].case_out.envlist);
     assert_true(found);
+}
+
+/* A failed second attempt in the same handle withdraws the first success from acct_mgmt. */
+static void reauth_failure_forgets_success(void **state)
+{
+    (void)state;
+    for (int si = 0; si < N_STANDINS; si++)
+        json_object_put(control((enum standin)si, "POST", "/reset", "{}"));
+    char *good = mint(V1, "{" ALICE "}");
+    char *bad = mint(V1, "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
+    const char *answers[] = {good, bad, NULL};
+    struct pamtest_conv_data conv = {.in_echo_off = answers};
+    struct pam_testcase tests[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+        pam_test(PAMTEST_ACCOUNT, PAM_AUTH_ERR), /* "sufficient" module ignores, pam_deny denies */
+    };
+    enum pamtest_err perr = run_pamtest("ok_v1", "alice", &conv, tests, NULL);
+    if (perr != PAMTEST_ERR_OK) {
+        const struct pam_testcase *f = pamtest_failed_case(tests);
+        fail_msg("%s: op %d returned %d", pamtest_strerror(perr), f ? (int)f->pam_operation : -1, f ? f->op_rv : -1);
+    }
+    free(good);
+    free(bad);
 }
 
 static int conv_again(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -625,17 +676,19 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--write-services") == 0)
         return write_services();
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct CMUnitTest tests[N_CASES + 3];
+    struct CMUnitTest tests[N_CASES + 8];
     for (size_t i = 0; i < N_CASES; i++) {
         struct CMUnitTest t = {cases[i].name, run_case, NULL, NULL, (void *)(uintptr_t)&cases[i]};
         tests[i] = t;
     }
     struct CMUnitTest extra[] = {cmocka_unit_test(authtok_kept_for_next_module),
                                  cmocka_unit_test(acct_refuses_changed_user),
-                                 cmocka_unit_test(conversation_failures)};
-    for (size_t i = 0; i < 3; i++)
+                                 cmocka_unit_test(conversation_failures),
+                                 cmocka_unit_test(reauth_failure_forgets_success)};
+    size_t n_extra = sizeof(extra) / sizeof(extra[0]);
+    for (size_t i = 0; i < n_extra; i++)
         tests[N_CASES + i] = extra[i];
-    int rc = _cmocka_run_group_tests("module", tests, N_CASES + 3, NULL, NULL);
+    int rc = _cmocka_run_group_tests("module", tests, N_CASES + n_extra, NULL, NULL);
     curl_global_cleanup();
     return rc;
 }
