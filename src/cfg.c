@@ -177,10 +177,10 @@ static int apply_special(struct oi_config *cfg, struct parse_state *st, const ch
     if (strcmp(key, "allowed_clients") == 0) {
         if (value == NULL || *value == '\0')
             return fail(err, st->where, key, "needs a comma list of client ids, or *");
-        cfg->any_client = strcmp(value, "*") == 0;
         int rc = oi_strlist_split(&cfg->allowed_clients, value, ',');
         if (rc == -1)
             return fail(err, st->where, key, "has an empty item");
+        cfg->any_client = oi_strlist_contains(&cfg->allowed_clients, "*", 1);
         return rc;
     }
     if (strcmp(key, "use_first_pass") == 0 || strcmp(key, "try_first_pass") == 0) {
@@ -330,7 +330,7 @@ static int parse_conf_file(struct oi_config *cfg, struct parse_state *st, const 
     if (rc != 0) {
         if (!must_exist && access(path, F_OK) != 0 && errno == ENOENT)
             return 0;
-        snprintf(err->where, sizeof(err->where), "conf");
+        snprintf(err->where, sizeof(err->where), "%s", must_exist ? "pam.d line" : "default conf");
         snprintf(err->key, sizeof(err->key), "conf");
         return -1;
     }
@@ -378,6 +378,14 @@ static int parse_conf_file(struct oi_config *cfg, struct parse_state *st, const 
     return rc;
 }
 
+static bool is_set(const struct parse_state *st, const char *key)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(options[i].key, key) == 0)
+            return st->set[i];
+    return false;
+}
+
 static bool url_is_http(const char *url)
 {
     return url != NULL && oi_skip_prefix(url, "http://") != NULL;
@@ -420,11 +428,7 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
     cfg->pass = st->use_first_pass   ? OI_PASS_USE_FIRST
                 : st->try_first_pass ? OI_PASS_TRY_FIRST
                                      : OI_PASS_PROMPT;
-    bool auth_set = false;
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        if (strcmp(options[i].key, "auth") == 0)
-            auth_set = st->set[i];
-    if (!auth_set)
+    if (!is_set(st, "auth"))
         cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
     int rc = derive_endpoint(cfg, err);
     if (rc != 0)
@@ -444,8 +448,11 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
         return fail(err, w, "secret_file", "is set but auth=none sends no credentials");
     if (cfg->client_key && !cfg->client_cert)
         return fail(err, w, "client_key", "needs client_cert");
-    if (cfg->connect_timeout_ms > cfg->timeout_ms)
-        return fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
+    if (cfg->connect_timeout_ms > cfg->timeout_ms) {
+        if (is_set(st, "connect_timeout_ms"))
+            return fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
+        cfg->connect_timeout_ms = cfg->timeout_ms; /* only timeout_ms was shortened */
+    }
     if (cfg->allowed_clients.n == 0)
         return fail(err, w, "allowed_clients",
                     "is required: without it any client of the server could log in");
@@ -555,6 +562,7 @@ int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_
     else if (memchr(*secret, '\0', len) != NULL || has_control(*secret))
         why = "must be one line without control characters";
     if (why != NULL) {
+        oi_wipe(*secret, len); /* all of it: an embedded NUL would stop oi_free_secret early */
         oi_free_secret(secret);
         snprintf(err->what, sizeof(err->what), "%s %s", cfg->secret_file, why);
         return -1;

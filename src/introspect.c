@@ -64,6 +64,77 @@ static bool valid_aud(json_object *aud)
     return true;
 }
 
+/* Length of the UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, at most U+10FFFF),
+ * or 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *p, size_t avail)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+    if (n == 0 || n > avail)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
+        (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* What json-c's strict mode lets through (0.16): single quotes, raw control characters in
+ * strings, invalid UTF-8. Also counts the ':' outside strings, one per object member, so that
+ * duplicate keys (json-c keeps the last silently) can be found after parsing. */
+static bool json_text_ok(const char *body, size_t len, size_t *members, char *why, size_t whylen)
+{
+    const unsigned char *p = (const unsigned char *)body;
+    bool in_string = false;
+    *members = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        size_t n = utf8_len(p + i, len - i);
+        if (n == 0) {
+            snprintf(why, whylen, "invalid UTF-8 at byte %zu", i);
+            return false;
+        }
+        if (in_string) {
+            if (c < 0x20) {
+                snprintf(why, whylen, "control character in a string at byte %zu", i);
+                return false;
+            }
+            if (c == '\\')
+                n = 2; /* the escaped character is never a quote that ends the string */
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '\'') {
+            snprintf(why, whylen, "single quote at byte %zu", i);
+            return false;
+        } else if (c == ':') {
+            (*members)++;
+        }
+        i += n;
+    }
+    return true;
+}
+
+static size_t count_members(json_object *o)
+{
+    size_t n = 0;
+    if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, key, val)
+        {
+            (void)key;
+            n += 1 + count_members(val);
+        }
+    } else if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+            n += count_members(json_object_array_get_idx(o, i));
+    }
+    return n;
+}
+
 static json_object *parse_strict(const char *body, size_t len, char *why, size_t whylen)
 {
     if (len == 0) {
@@ -74,6 +145,9 @@ static json_object *parse_strict(const char *body, size_t len, char *why, size_t
         snprintf(why, whylen, "NUL byte in body");
         return NULL;
     }
+    size_t members;
+    if (!json_text_ok(body, len, &members, why, whylen))
+        return NULL;
     json_tokener *tok = json_tokener_new_ex(OI_JSON_DEPTH);
     if (tok == NULL) {
         snprintf(why, whylen, "out of memory");
@@ -99,6 +173,11 @@ static json_object *parse_strict(const char *body, size_t len, char *why, size_t
     if (!json_object_is_type(root, json_type_object)) {
         json_object_put(root);
         snprintf(why, whylen, "the JSON value is not an object");
+        return NULL;
+    }
+    if (count_members(root) != members) {
+        json_object_put(root);
+        snprintf(why, whylen, "a key appears twice in one object");
         return NULL;
     }
     return root;

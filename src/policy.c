@@ -15,17 +15,39 @@ static bool is_scope_char(unsigned char c)
     return c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
 }
 
+/* What %c stands for; NULL for an escape that does not exist. */
+static const char *expansion(char c, const struct oi_subject *subj)
+{
+    switch (c) {
+    case 'u':
+        return subj->user ? subj->user : "";
+    case 's':
+        return subj->service ? subj->service : "";
+    case 'h':
+        return subj->host ? subj->host : "";
+    case '%':
+        return "%";
+    default:
+        return NULL;
+    }
+}
+
 enum oi_reason oi_expand_scopes(const struct oi_strlist *templates, const struct oi_subject *subj,
                                 char **out)
 {
-    size_t size = 1;
-    for (size_t i = 0; i < templates->n; i++) {
-        size_t per = 0;
-        for (const char *p = templates->items[i]; *p; p++)
-            per += *p == '%' ? 256 : 1;
-        size += per + 1;
-    }
     *out = NULL;
+    size_t size = 1 + templates->n; /* separators and the NUL */
+    for (size_t i = 0; i < templates->n; i++)
+        for (const char *p = templates->items[i]; *p; p++) {
+            if (*p != '%') {
+                size++;
+                continue;
+            }
+            const char *v = expansion(*++p, subj);
+            if (v == NULL)
+                return OI_SCOPE; /* config validation refuses these; never read past the end */
+            size += strlen(v);
+        }
     char *buf = calloc(1, size);
     if (buf == NULL)
         return OI_NOMEM;
@@ -35,19 +57,13 @@ enum oi_reason oi_expand_scopes(const struct oi_strlist *templates, const struct
             buf[o++] = ' ';
         size_t start = o;
         for (const char *p = templates->items[i]; *p; p++) {
-            const char *put = NULL;
-            char one[2] = {*p, '\0'};
-            if (*p != '%') {
-                put = one;
+            if (*p == '%') {
+                const char *v = expansion(*++p, subj);
+                memcpy(buf + o, v, strlen(v));
+                o += strlen(v);
             } else {
-                p++;
-                put = *p == 'u' ? subj->user : *p == 's' ? subj->service : *p == 'h' ? subj->host : "%";
-                if (put == NULL)
-                    put = "";
+                buf[o++] = *p;
             }
-            size_t n = strnlen(put, 255);
-            memcpy(buf + o, put, n);
-            o += n;
         }
         if (o == start)
             goto bad;

@@ -1,0 +1,175 @@
+# Shared by the end-to-end tests with real clients (tests/sshd.sh, sudo.sh, stacking.sh, oidc.sh).
+# Sourced, not run. Needs top_builddir and top_srcdir from the environment (AM_TESTS_ENVIRONMENT).
+# Nothing here writes into the source tree.
+set -u
+
+passed=0 failed=0 why=""
+skip() { echo "SKIP: $*"; exit 77; }
+pass() { echo "PASS: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $1: $2"; failed=$((failed + 1)); }
+# Collect what is wrong with the current case in $why, then report it once.
+problem() { why="$why; $*"; }
+report() {
+    if [ -z "$why" ]; then pass "$1"; else fail "$1" "${why#; }"; fi
+    why=""
+}
+summary() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; }
+need() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"; done; }
+
+: "${top_builddir:?top_builddir is not set}" "${top_srcdir:?top_srcdir is not set}"
+TOPB=$(cd "$top_builddir" && pwd)
+TOPS=$(cd "$top_srcdir" && pwd)
+MODULE=${OI_MODULE:-$TOPB/src/.libs/pam_oauth2_introspect.so}
+case $MODULE in /*) ;; *) MODULE=$(pwd)/$MODULE ;; esac
+[ -f "$MODULE" ] || skip "the module $MODULE was not built"
+
+PIDS=""            # processes this test started; killed by lib_cleanup
+lib_cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    devlog_stop
+}
+
+# wait_for FILE [TENTHS]: until FILE exists and is not empty (or is a socket).
+wait_for() {
+    i=0
+    while [ ! -s "$1" ] && [ ! -S "$1" ]; do
+        i=$((i + 1)); [ "$i" -gt "${2:-100}" ] && return 1
+        sleep 0.1
+    done
+}
+# A free TCP port on 127.0.0.1 (bound to port 0, read, released).
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+# ---- the Hydra stand-in (tests/hydra_standin.py) over HTTPS with the test CA in $1/pki ----------
+start_standin() { # DIR VERSION
+    python3 "$TOPS/tests/hydra_standin.py" --version "$2" --tls-cert "$1/pki/server.crt" \
+        --tls-key "$1/pki/server.key" --port-file "$1/ports" >"$1/standin.out" 2>&1 &
+    PIDS="$PIDS $!"
+    wait_for "$1/ports" || { echo "FAIL: the Hydra stand-in did not start"; cat "$1/standin.out"; exit 1; }
+    PORTS=$1/ports
+    ADMIN=$(json_get "$PORTS" admin)
+}
+ctl() { python3 "$TOPS/tests/standin_ctl.py" "$PORTS" "$@"; }
+mint() { ctl mint "$1"; }
+# How many requests reached the stand-in's admin port so far.
+nreq() { ctl requests | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+# The form "token" values of the requests after the first $1, one per line.
+req_tokens_since() {
+    ctl requests | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)[int(sys.argv[1]):]:
+    for t in r.get("form", {}).get("token", []):
+        print(t)' "$1"
+}
+
+# ---- the module's audit lines ----------------------------------------------------------------
+# libc syslog() always writes to /dev/log, and these machines run no syslog daemon. devlog_prepare
+# (call it before anything else is created) takes a machine-wide lock so that only one of these
+# tests captures at a time. If /dev/log is absent, devlog_start binds it with tests/syslog_sink.py
+# and removes it again in devlog_stop. If it exists (a syslog daemon), it is never replaced: the
+# test re-runs itself in a private mount namespace (unshare -m) and bind-mounts its own sink over
+# /dev/log there only.
+DEVLOG_LOCK=/run/lock/pam_oauth2_introspect-tests-devlog.lock
+DEVLOG_OWNER=/run/pam_oauth2_introspect-tests-devlog.pid
+DEVLOG_PID="" DEVLOG_MOUNTED="" DEVLOG_DIRECT=""
+devlog_prepare() {
+    [ -n "${OI_DEVLOG_NS:-}" ] && return 0
+    need flock python3
+    mkdir -p /run/lock
+    exec 9>"$DEVLOG_LOCK"
+    flock -w 240 9 || skip "another test held the /dev/log capture lock for 240 s"
+    # Our own sink left behind by a killed run: our owner file names a process that is gone.
+    if [ -S /dev/log ] && [ -f "$DEVLOG_OWNER" ] && ! kill -0 "$(cat "$DEVLOG_OWNER")" 2>/dev/null; then
+        rm -f /dev/log "$DEVLOG_OWNER"
+    fi
+    if [ -e /dev/log ] || [ -L /dev/log ]; then
+        command -v unshare >/dev/null && unshare --mount --propagation private true 2>/dev/null ||
+            skip "/dev/log exists and unshare --mount does not work here, so the audit lines cannot be captured"
+        OI_DEVLOG_NS=1 exec unshare --mount --propagation private sh "$0"
+    fi
+}
+devlog_start() { # LOGFILE (in the test's run directory)
+    LOG=$1
+    : >"$LOG"
+    if [ -n "${OI_DEVLOG_NS:-}" ]; then
+        sock=$(dirname "$LOG")/devlog.sock
+        python3 "$TOPS/tests/syslog_sink.py" "$sock" "$LOG" &
+        DEVLOG_PID=$!
+        wait_for "$sock" 50 || { echo "FAIL: the syslog sink did not start"; exit 1; }
+        mount --bind "$sock" /dev/log || { echo "FAIL: cannot bind-mount the sink over /dev/log"; exit 1; }
+        DEVLOG_MOUNTED=1
+    else
+        python3 "$TOPS/tests/syslog_sink.py" /dev/log "$LOG" &
+        DEVLOG_PID=$! DEVLOG_DIRECT=1
+        echo "$DEVLOG_PID" >"$DEVLOG_OWNER"
+        wait_for /dev/log 50 || { echo "FAIL: the syslog sink did not bind /dev/log"; exit 1; }
+    fi
+}
+devlog_stop() {
+    [ -n "$DEVLOG_MOUNTED" ] && umount /dev/log 2>/dev/null
+    if [ -n "$DEVLOG_PID" ]; then
+        kill "$DEVLOG_PID" 2>/dev/null; wait "$DEVLOG_PID" 2>/dev/null   # the sink removes its socket
+        [ -n "$DEVLOG_DIRECT" ] && rm -f "$DEVLOG_OWNER"
+    fi
+    DEVLOG_PID="" DEVLOG_MOUNTED=""
+}
+# log_mark: remember where the log ends; audit_lines: the module's audit lines for service $SVC since.
+log_mark() { MARK=$(wc -l <"$LOG"); }
+audit_lines() {
+    tail -n +"$((MARK + 1))" "$LOG" | grep -E "pam_oauth2_introspect.*(allow|deny|ignore) user=.* service=$SVC " |
+        sed 's/.*pam_oauth2_introspect([^)]*): //'
+}
+# audit_has VERB USER REASON: such a line appears (syslog delivery is asynchronous: wait up to 3 s).
+audit_has() {
+    i=0
+    while ! audit_lines | grep -Eq "^$1 user=$2 service=$SVC .*reason=$3( |\$)"; do
+        i=$((i + 1)); [ "$i" -gt 30 ] && return 1
+        sleep 0.1
+    done
+}
+# audit_check VERB USER REASON: records a problem unless that line is there and nothing else decided.
+audit_check() {
+    if ! audit_has "$1" "$2" "$3"; then
+        problem "no audit line '$1 user=$2 ... reason=$3' (got: $(audit_lines | tr '\n' '|'))"
+    elif [ "$1" != allow ] && audit_lines | grep -q '^allow '; then
+        problem "an allow line was logged too: $(audit_lines | tr '\n' '|')"
+    fi
+}
+# audit_none: records a problem if the module logged anything for $SVC since the mark.
+audit_none() {
+    sleep 0.3
+    [ -z "$(audit_lines)" ] || problem "the module was called: $(audit_lines | tr '\n' '|')"
+}
+
+# ---- npm packages (oidc-provider, ssh2), pinned in tests/oidc, installed into the build tree ----
+# npm_setup sets NPMDIR (with node_modules and copies of the .mjs scripts) or returns 1 with the
+# reason in NPM_WHY. A second run with the same package-lock.json does not reinstall.
+npm_setup() {
+    NPM_WHY=""
+    command -v node >/dev/null 2>&1 || { NPM_WHY="node is not installed"; return 1; }
+    command -v npm >/dev/null 2>&1 || { NPM_WHY="npm is not installed"; return 1; }
+    NPMDIR=$TOPB/tests/run/npm
+    mkdir -p "$NPMDIR"
+    (
+        flock -w 300 8 || exit 2
+        if ! cmp -s "$TOPS/tests/oidc/package-lock.json" "$NPMDIR/package-lock.json" ||
+            [ ! -f "$NPMDIR/node_modules/.installed" ]; then
+            rm -rf "$NPMDIR/node_modules"
+            cp "$TOPS/tests/oidc/package.json" "$TOPS/tests/oidc/package-lock.json" "$NPMDIR/" &&
+                chmod u+w "$NPMDIR/package.json" "$NPMDIR/package-lock.json" &&
+                (cd "$NPMDIR" && timeout 300 npm ci --no-audit --no-fund --ignore-scripts \
+                    >"$NPMDIR/npm-ci.log" 2>&1) &&
+                touch "$NPMDIR/node_modules/.installed"
+        fi
+    ) 8>"$TOPB/tests/run/npm.lock" || {
+        NPM_WHY="npm ci of tests/oidc/package-lock.json failed (registry unreachable?): $(tail -n 3 "$NPMDIR/npm-ci.log" 2>/dev/null | tr '\n' ' ')"
+        return 1
+    }
+    for f in "$TOPS/tests/sshlogin.mjs" "$TOPS/tests/oidc/provider.mjs"; do
+        cp "$f" "$NPMDIR/" && chmod u+w "$NPMDIR/${f##*/}" || { NPM_WHY="cannot copy $f"; return 1; }
+    done
+}
