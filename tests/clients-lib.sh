@@ -53,6 +53,9 @@ start_standin() { # DIR VERSION
     PORTS=$1/ports
     ADMIN=$(json_get "$PORTS" admin)
 }
+# shaped N: an N-character secret shaped like a Hydra v2 token (passes the module's precheck) that no
+# server knows: it is sent and answered inactive, so the request log shows what arrived.
+shaped() { python3 -c 'import sys; n = int(sys.argv[1]); print("ory_at_" + "A" * (n - 51) + "." + "B" * 43)' "$1"; }
 ctl() { python3 "$TOPS/tests/standin_ctl.py" "$PORTS" "$@"; }
 mint() { ctl mint "$1"; }
 # How many requests reached the stand-in's admin port so far.

@@ -21,7 +21,8 @@ Control API (plain HTTP, JSON in/out):
   POST /revoke-token  {"token"} -> {"revoked": bool}
   POST /sessions      {"subject","sid"} -> {"subject","sid"};  GET /sessions -> [{"subject","sid"}]
   POST /override      {"status","headers","content_type","body","body_b64","repeat",
-                       "delay_ms","stall_after_bytes","count"} -> {"ok": true, "queued": n}
+                       "delay_ms","stall_after_bytes","chunked","count"} -> {"ok": true, "queued": n}
+                       chunked: send the body with Transfer-Encoding: chunked (no Content-Length)
   GET  /requests      -> [{"method","path","query","headers","form","body_len"}]
   POST /reset         clears request log, overrides and not-ready -> {"ok": true}
   POST /ready         {"ready": bool} -> {"ok": true}
@@ -824,6 +825,9 @@ class AdminHandler(BaseHandler):
             headers.append((str(name), str(value)))
         body = ov["_body"]
         stall = ov.get("stall_after_bytes")
+        if ov.get("chunked"):
+            self.send_chunked(int(ov.get("status", 200)), headers, body)
+            return
         if stall is None or stall < 0:
             self.send_raw(int(ov.get("status", 200)), headers, body)
             return
@@ -852,6 +856,23 @@ class AdminHandler(BaseHandler):
                 continue
             except (OSError, ssl.SSLError, ValueError):
                 break
+
+
+    def send_chunked(self, code, headers, body, chunk=4096):
+        """A body whose size the client learns only by reading it (no Content-Length)."""
+        lines = ["HTTP/1.1 %d %s" % (code, status_phrase(code))]
+        lines += ["%s: %s" % h for h in headers]
+        lines += ["Transfer-Encoding: chunked", "Date: " + email.utils.formatdate(usegmt=True)]
+        out = [("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")]
+        for i in range(0, len(body), chunk):
+            part = body[i:i + chunk]
+            out.append(b"%x\r\n" % len(part) + part + b"\r\n")
+        out.append(b"0\r\n\r\n")
+        try:
+            self.wfile.write(b"".join(out))
+        except (OSError, ssl.SSLError, ValueError):
+            pass  # the client may stop reading once it has seen enough
+        self.close_connection = True
 
 
 class ControlHandler(BaseHandler):

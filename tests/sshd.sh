@@ -133,6 +133,19 @@ refused "another user's token refused" 255 user_mismatch
 start_case; openssh password "$(mint "{\"sub\":\"$U\",\"client_id\":\"web-app\"}")"
 refused "token of a client not in allowed_clients refused" 255 client
 
+# A user sshd does not allow (not in AllowUsers, here not even a local user): sshd still runs PAM
+# but replaces the password with a fake one full of control characters, which the module refuses
+# without a request.
+n0=$(nreq)
+start_case
+out=$(SSHPASS=$(mint "{\"sub\":\"$OTHER\",\"client_id\":\"ssh-cli\"}") setsid -w sshpass -e -P token: \
+    ssh $SSH_OPTS -o PreferredAuthentications=keyboard-interactive "$OTHER@127.0.0.1" true </dev/null 2>&1)
+rc=$?
+[ "$(nreq)" = "$n0" ] || problem "sshd's fake password was sent to the server"
+refused_user=$U; U=$OTHER
+refused "valid token of a user sshd does not allow refused (sshd's fake password, no request)" 255 malformed
+U=$refused_user
+
 # Refresh tokens (ory_rt_) are refused before any request is made.
 refresh=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"token_use\":\"refresh_token\"}")
 n0=$(nreq)
@@ -160,6 +173,13 @@ long=$(jwt_of_length 1025) || { echo "FAIL: cannot mint a 1025-character JWT"; e
 if npm_setup; then
     start_case; ssh2 keyboard-interactive "$long"
     accepted "1025-character JWT logs in through keyboard-interactive (ssh2 client)" keyboard-interactive/pam
+
+    # sshd's password method takes up to 1024 characters: such a secret reaches the module intact.
+    n0=$(nreq)
+    start_case; ssh2 password "$(shaped 1024)"
+    got=$(req_tokens_since "$n0" | awk '{ print length($0) }' | tr '\n' ' ')
+    [ "$got" = "1024 " ] || problem "the server got token lengths '$got', wanted 1024"
+    refused "1024-character secret reaches the module intact through the password method (ssh2; unknown: inactive)" 1 inactive
 
     n0=$(nreq)
     start_case; ssh2 password "$long"

@@ -252,6 +252,17 @@ static const struct mcase cases[] = {
      .override = "{\"status\":200,\"content_type\":\"application/json\",\"body\":\"{\\\"active\\\":\\\"true\\\"}\"}",
      .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer",
      .log = "field 'active' is not a JSON boolean", .requests = 1, .acct_rc = -1},
+    {.name = "answer_too_large_chunked", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"application/json\",\"chunked\":true,"
+                 "\"repeat\":{\"chunk\":\" \",\"times\":70000}}",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer",
+     .log = "answer larger than", .requests = 1, .acct_rc = -1},
+    {.name = "ok_chunked_answer", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"application/json\",\"chunked\":true,\"body\":"
+                 "\"{\\\"active\\\":true,\\\"sub\\\":\\\"alice\\\",\\\"client_id\\\":\\\"ssh-cli\\\","
+                 "\\\"token_use\\\":\\\"access_token\\\",\\\"exp\\\":9999999999}\"}",
+     .literal = "ory_at_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
     {.name = "answer_too_large", .user = "alice",
      .override = "{\"status\":200,\"content_type\":\"application/json\",\"repeat\":{\"chunk\":\" \",\"times\":70000}}",
      .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer",

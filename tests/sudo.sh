@@ -1,0 +1,99 @@
+#!/bin/sh
+# End to end through sudo -S: a sudoers drop-in selects a dedicated PAM service for a dedicated
+# user (pam_service=), whose pam.d line requires the scope "sudo" (required_scopes=sudo, on the
+# pam.d line, over a shared config file). The Hydra v2 stand-in over HTTPS with a test CA answers.
+# Every refused case is asserted by sudo's exit status and the module's audit reason, captured
+# from /dev/log. Needs root; everything it creates is removed on exit.
+. "${top_srcdir:?}/tests/clients-lib.sh"
+[ "$(id -u)" = 0 ] || skip "needs root (writes /etc/pam.d and /etc/sudoers.d, adds a user)"
+need sudo visudo runuser setsid python3 openssl useradd userdel
+[ -d /etc/sudoers.d ] && grep -Eq '^[@#]includedir /etc/sudoers.d' /etc/sudoers 2>/dev/null ||
+    skip "/etc/sudoers does not include /etc/sudoers.d"
+devlog_prepare
+
+RUN=$TOPB/tests/run/sudo
+SVC=oi-e2e-sudo-$$
+U=oi-e2e-sudo$$
+DROPIN=/etc/sudoers.d/oi-e2e-sudo-$$
+cleanup() {
+    rm -f "$DROPIN" "/etc/pam.d/$SVC"
+    id "$U" >/dev/null 2>&1 && userdel "$U" 2>/dev/null
+    lib_cleanup
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+rm -rf "$RUN" && mkdir -p "$RUN" && chmod 700 "$RUN"
+devlog_start "$RUN/syslog.log"
+
+"$TOPS/tests/make-pki.sh" "$RUN/pki" >/dev/null || { echo "FAIL: cannot make the test CA"; exit 1; }
+start_standin "$RUN" v2
+useradd -M -d /nonexistent -s /bin/sh "$U" || { echo "FAIL: useradd $U"; exit 1; }
+
+cat >"$RUN/module.conf" <<CONF
+admin_url = https://127.0.0.1:$ADMIN
+ca_file = $RUN/pki/ca.crt
+allowed_clients = ssh-cli
+CONF
+chmod 600 "$RUN/module.conf"
+cat >"/etc/pam.d/$SVC" <<PAM
+auth     required  $MODULE conf=$RUN/module.conf required_scopes=sudo
+account  required  $MODULE conf=$RUN/module.conf
+session  required  pam_permit.so
+PAM
+cat >"$RUN/sudoers" <<SUDOERS
+Defaults:$U pam_service=$SVC
+Defaults:$U !lecture, passwd_tries=1
+$U ALL=(ALL) ALL
+SUDOERS
+visudo -cqf "$RUN/sudoers" || { echo "FAIL: visudo rejects the test drop-in"; exit 1; }
+install -m 0440 "$RUN/sudoers" "$DROPIN"
+
+# sudo_as TOKEN: the user runs `sudo -S -k id -u` with the token on stdin, no tty (as in CI).
+sudo_as() {
+    out=$(printf '%s\n' "$1" | setsid -w runuser -u "$U" -- sudo -S -k -p 'token: ' id -u 2>"$RUN/stderr")
+    rc=$?
+    err=$(tr '\n' ' ' <"$RUN/stderr")
+}
+
+with=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"openid sudo\"}")
+without=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\"}")
+
+log_mark; n0=$(nreq); sudo_as "$with"
+[ "$rc" = 0 ] || problem "sudo exit $rc, wanted 0: $err"
+[ "$out" = 0 ] || problem "the command did not run as root: '$out' $err"
+audit_check allow "$U" ok
+# For the Hydra flavours the required scopes are also sent to the server.
+req_scope=$(ctl requests | python3 -c 'import json,sys; r=json.load(sys.stdin)[int(sys.argv[1]):]; print(",".join(x.get("form",{}).get("scope",["-"])[0] for x in r))' "$n0")
+[ "$req_scope" = sudo ] || problem "the introspection request's scope field was '$req_scope', wanted 'sudo'"
+report "token with the scope sudo accepted by sudo -S (pam_service= drop-in)"
+
+# Hydra itself refuses a token that lacks a scope named in the request: the answer is inactive.
+log_mark; sudo_as "$without"
+[ "$rc" = 1 ] || problem "sudo exit $rc, wanted 1: $err"
+[ -z "$out" ] || problem "the command ran: $out"
+audit_check deny "$U" inactive
+report "token without the scope sudo refused by sudo -S"
+
+# sudo hands PAM at most 511 characters; from 512 on its conversation fails, so the module gets no
+# token at all (nothing is sent anywhere).
+log_mark; n0=$(nreq); sudo_as "$(shaped 511)"
+[ "$rc" = 1 ] || problem "sudo exit $rc, wanted 1: $err"
+audit_check deny "$U" inactive
+got=$(req_tokens_since "$n0" | awk '{ print length($0) }' | tr '\n' ' ')
+[ "$got" = "511 " ] || problem "the server got token lengths '$got', wanted 511"
+report "511-character secret reaches the module intact through sudo (unknown token: inactive)"
+
+log_mark; n0=$(nreq); sudo_as "$(shaped 512)"
+[ "$rc" = 1 ] || problem "sudo exit $rc, wanted 1: $err"
+audit_check deny "$U" no_token
+[ "$(nreq)" = "$n0" ] || problem "a request reached the introspection server"
+report "512-character secret: sudo passes no token, refused with no request"
+
+long=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"sudo\",\"format\":\"jwt\"}")
+log_mark; n0=$(nreq); sudo_as "$long"
+[ "$rc" = 1 ] || problem "sudo exit $rc, wanted 1: $err"
+audit_check deny "$U" no_token
+[ "$(nreq)" = "$n0" ] || problem "a request reached the introspection server"
+report "${#long}-character JWT: sudo passes no token (limit 511), refused"
+
+summary
