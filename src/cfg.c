@@ -50,6 +50,12 @@ static const struct opt_def options[] = {
     STR(issuer),
     LIST(required_scopes),
     STR(user_claim),
+    STR(user_regex),
+    STR(user_map),
+    LONG(min_uid, 0, 2147483647),
+    LIST(any_scopes),
+    LONG(max_token_age, 1, 315360000),
+    FLAG(export_env),
     LONG(leeway, 0, 3600),
     STR(token_prefix),
     LONG(max_token_length, 16, 1048576),
@@ -104,6 +110,8 @@ static void set_defaults(struct oi_config *cfg)
     cfg->leeway = 30;
     cfg->max_token_length = 4096;
     cfg->pass = OI_PASS_PROMPT;
+    cfg->min_uid = 1000;
+    cfg->export_env = true;
 }
 
 static bool parse_flag(const char *value, bool *out)
@@ -420,6 +428,24 @@ static int derive_endpoint(struct oi_config *cfg, struct oi_config_error *err)
     return 0;
 }
 
+static int check_scope_templates(const struct oi_strlist *l, const char *key, struct oi_config_error *err)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const char *s = l->items[i];
+        for (const char *p = s; *p; p++) {
+            if (*p == ' ' || *p == '"' || *p == '\\')
+                return fail(err, "settings", key, "'%s' is not a scope token", s);
+            if (*p == '%' && (p[1] == 'u' || p[1] == 's' || p[1] == 'h' || p[1] == '%')) {
+                p++;
+                continue;
+            }
+            if (*p == '%')
+                return fail(err, "settings", key, "'%s': only %%u, %%s, %%h and %%%% expand", s);
+        }
+    }
+    return 0;
+}
+
 static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
 {
     const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
@@ -464,18 +490,19 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
         return -2;
     if (cfg->ca_file == NULL && cfg->ca_dir == NULL && set_string(&cfg->ca_dir, OI_DEFAULT_CA_DIR) != 0)
         return -2;
-    for (size_t i = 0; i < cfg->required_scopes.n; i++) {
-        const char *s = cfg->required_scopes.items[i];
-        for (const char *p = s; *p; p++) {
-            if (*p == ' ' || *p == '"' || *p == '\\')
-                return fail(err, w, "required_scopes", "'%s' is not a scope token", s);
-            if (*p == '%' && (p[1] == 'u' || p[1] == 's' || p[1] == 'h' || p[1] == '%')) {
-                p++;
-                continue;
-            }
-            if (*p == '%')
-                return fail(err, w, "required_scopes", "'%s': only %%u, %%s, %%h and %%%% expand", s);
+    rc = check_scope_templates(&cfg->required_scopes, "required_scopes", err);
+    if (rc == 0)
+        rc = check_scope_templates(&cfg->any_scopes, "any_scopes", err);
+    if (rc != 0)
+        return rc;
+    if (cfg->user_regex != NULL) {
+        int rerr = regcomp(&cfg->user_re, cfg->user_regex, REG_EXTENDED);
+        if (rerr != 0) {
+            char msg[100];
+            regerror(rerr, &cfg->user_re, msg, sizeof(msg));
+            return fail(err, w, "user_regex", "is not a POSIX extended regular expression: %s", msg);
         }
+        cfg->user_re_compiled = true;
     }
     for (const char *p = cfg->user_claim; *p; p++)
         if (*p == '.' && (p == cfg->user_claim || p[1] == '.' || p[1] == '\0'))
@@ -533,7 +560,13 @@ void oi_config_free(struct oi_config *cfg)
                         &cfg->secret_file, &cfg->ca_file,        &cfg->ca_dir,
                         &cfg->pinned_pubkey, &cfg->client_cert,  &cfg->client_key,
                         &cfg->proxy,       &cfg->issuer,         &cfg->user_claim,
-                        &cfg->token_prefix, &cfg->prompt,        &cfg->conf_path};
+                        &cfg->token_prefix, &cfg->prompt,        &cfg->conf_path,
+                        &cfg->user_map};
+    if (cfg->user_re_compiled)
+        regfree(&cfg->user_re);
+    cfg->user_re_compiled = false;
+    free(cfg->user_regex);
+    cfg->user_regex = NULL;
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -541,6 +574,7 @@ void oi_config_free(struct oi_config *cfg)
     oi_strlist_free(&cfg->allowed_clients);
     oi_strlist_free(&cfg->audience);
     oi_strlist_free(&cfg->required_scopes);
+    oi_strlist_free(&cfg->any_scopes);
 }
 
 int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <regex.h>
 #include "util.h"
 
 #define OI_DEFAULT_CONF "/etc/security/pam_oauth2_introspect.conf"
@@ -37,6 +38,14 @@ struct oi_config {
     char *issuer;
     struct oi_strlist required_scopes; /* templates: %u %s %h %% */
     char *user_claim;
+    char *user_regex;  /* POSIX ERE on the user_claim value; compiled into user_re */
+    regex_t user_re;
+    bool user_re_compiled;
+    char *user_map;    /* map file, read at every login and account check */
+    long min_uid;      /* below it (and uid 0) only a literal map line grants the account */
+    struct oi_strlist any_scopes; /* templates: at least one must be granted */
+    long max_token_age; /* seconds since iat; 0: no limit */
+    bool export_env;
     long leeway;
     char *token_prefix;
     long max_token_length;

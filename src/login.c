@@ -138,10 +138,44 @@ void oi_outcome_init(struct oi_outcome *out, enum oi_reason reason)
     out->pam_code = oi_reason_pam_code(reason);
 }
 
+void oi_outcome_free(struct oi_outcome *out)
+{
+    oi_facts_free(&out->facts);
+}
+
+/* The user map, when configured; a map that cannot be read is a configuration error. */
+static enum oi_reason load_map(const struct oi_config *cfg, const struct oi_log *lg,
+                               struct oi_usermap *map)
+{
+    struct oi_config_error err;
+    memset(map, 0, sizeof(*map));
+    if (cfg->user_map == NULL)
+        return OI_OK;
+    int rc = oi_usermap_load(map, cfg->user_map, &err);
+    if (rc == -1)
+        oi_logf(lg, LOG_ERR, "configuration error: %s: %s: %s", err.where, err.key, err.what);
+    return rc == 0 ? OI_OK : rc == -1 ? OI_CONFIG : OI_NOMEM;
+}
+
+enum oi_reason oi_login_recheck(const struct oi_config *cfg, const struct oi_log *lg,
+                                const struct oi_subject *subj, const struct oi_facts *facts)
+{
+    struct oi_usermap map;
+    enum oi_grant grant;
+    enum oi_reason r = load_map(cfg, lg, &map);
+    if (r == OI_OK)
+        r = oi_authorize(cfg, cfg->user_map ? &map : NULL, facts, subj, (int64_t)time(NULL), &grant);
+    if (r == OI_OK)
+        r = oi_check_account(subj->user, cfg->min_uid, grant);
+    oi_usermap_free(&map);
+    return r;
+}
+
 void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
                      const struct oi_subject *subj, const char *token, struct oi_outcome *out)
 {
     struct oi_token_info info = {0};
+    struct oi_usermap map = {0};
     char *scopes = NULL;
     enum oi_reason reason;
 
@@ -157,7 +191,9 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
     if (cfg->any_client)
         oi_logf(lg, LOG_WARNING, "allowed_clients=*: tokens of any OAuth client may log in");
 
-    reason = oi_expand_scopes(&cfg->required_scopes, subj, &scopes);
+    reason = load_map(cfg, lg, &map);
+    if (reason == OI_OK)
+        reason = oi_expand_scopes(&cfg->required_scopes, subj, &scopes);
     if (reason != OI_OK)
         goto out;
     reason = introspect(cfg, lg, token, scopes, &info);
@@ -166,11 +202,16 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
     oi_sanitize(out->sub, sizeof(out->sub), info.sub.s, info.sub.len);
     oi_sanitize(out->client_id, sizeof(out->client_id), info.client_id.s, info.client_id.len);
     out->exp = info.exp;
-    reason = oi_policy_check(cfg, &info, subj, scopes, (int64_t)time(NULL));
+    enum oi_grant grant;
+    reason = oi_policy_check(cfg, cfg->user_map ? &map : NULL, &info, subj, (int64_t)time(NULL),
+                             &out->facts, &grant);
     if (reason == OI_OK)
-        reason = oi_check_account(subj->user);
+        reason = oi_check_account(subj->user, cfg->min_uid, grant);
 out:
+    if (reason != OI_OK)
+        oi_facts_free(&out->facts);
     oi_token_info_free(&info);
+    oi_usermap_free(&map);
     free(scopes);
     out->reason = reason;
     out->pam_code = oi_reason_pam_code(reason);

@@ -15,13 +15,21 @@ struct oi_outcome {
     char client_id[129]; /* sanitised */
     char fp[OI_FP_LEN + 2]; /* "-" when the secret never qualified as a token */
     int64_t exp;
+    struct oi_facts facts; /* on success: what the login rests on (oi_outcome_free) */
 };
 
 /* Empty outcome ("-" for every value) with this reason. */
 void oi_outcome_init(struct oi_outcome *out, enum oi_reason reason);
 
+void oi_outcome_free(struct oi_outcome *out);
+
 /* Decide on one token for subj. Never returns success on any error. */
 void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
                      const struct oi_subject *subj, const char *token, struct oi_outcome *out);
+
+/* acct_mgmt: are the facts of an earlier allowed login still good under the current
+ * configuration and map? */
+enum oi_reason oi_login_recheck(const struct oi_config *cfg, const struct oi_log *lg,
+                                const struct oi_subject *subj, const struct oi_facts *facts);
 
 #endif

@@ -16,13 +16,49 @@
 /* What acct_mgmt needs to know about a login this module allowed in this handle. */
 #define OI_DATA_KEY "pam_oauth2_introspect:login"
 struct oi_login_record {
-    int64_t exp;
-    char user[];
+    char *user;
+    struct oi_facts facts;
 };
 
 static void free_record(pam_handle_t *pamh, void *data, int error_status)
 {
-    free(data);
+    struct oi_login_record *rec = data;
+    free(rec->user);
+    oi_facts_free(&rec->facts);
+    free(rec);
+}
+
+/* The verified facts, for session scripts, sudo logs and pam_exec helpers. */
+static const char *const env_names[] = {"OAUTH2_SUB", "OAUTH2_CLIENT_ID", "OAUTH2_SCOPE",
+                                        "OAUTH2_EXP", "OAUTH2_TOKEN_FP"};
+
+static void clear_env(pam_handle_t *pamh)
+{
+    for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++)
+        if (pam_getenv(pamh, env_names[i]) != NULL)
+            pam_putenv(pamh, env_names[i]); /* a name without '=' removes it */
+}
+
+static int export_env(pam_handle_t *pamh, const struct oi_outcome *out)
+{
+    char scope[1024] = "";
+    char exp[32];
+    const char *s = out->facts.scope ? out->facts.scope : "";
+    size_t n = 0;
+    /* Shell scripts read these: nothing but printable ASCII. */
+    for (; s[n] && n + 1 < sizeof(scope); n++)
+        scope[n] = (s[n] >= 0x20 && s[n] < 0x7f) ? s[n] : '?';
+    scope[n] = '\0';
+    snprintf(exp, sizeof(exp), "%lld", (long long)out->exp);
+    const char *values[] = {out->sub, out->client_id, scope, exp, out->fp};
+    for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++) {
+        char buf[1200];
+        snprintf(buf, sizeof(buf), "%s=%s", env_names[i], values[i]);
+        int rc = pam_putenv(pamh, buf);
+        if (rc != PAM_SUCCESS)
+            return rc;
+    }
+    return PAM_SUCCESS;
 }
 
 static int load_config(pam_handle_t *pamh, int argc, const char **argv, struct oi_config *cfg)
@@ -103,17 +139,19 @@ static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user,
             rhost, out->sub, out->client_id, out->fp, oi_reason_name(out->reason));
 }
 
-static int remember_login(pam_handle_t *pamh, const char *user, int64_t exp)
+/* Moves out->facts into the record. */
+static int remember_login(pam_handle_t *pamh, const char *user, struct oi_outcome *out)
 {
-    size_t n = strlen(user) + 1;
-    struct oi_login_record *rec = malloc(sizeof(*rec) + n);
-    if (rec == NULL)
+    struct oi_login_record *rec = calloc(1, sizeof(*rec));
+    if (rec == NULL || (rec->user = strdup(user)) == NULL) {
+        free(rec);
         return PAM_BUF_ERR;
-    rec->exp = exp;
-    memcpy(rec->user, user, n);
+    }
+    rec->facts = out->facts;
+    memset(&out->facts, 0, sizeof(out->facts));
     int rc = pam_set_data(pamh, OI_DATA_KEY, rec, free_record);
     if (rc != PAM_SUCCESS)
-        free(rec);
+        free_record(pamh, rec, rc);
     return rc;
 }
 
@@ -129,8 +167,9 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
     const char *user = NULL, *token = NULL;
     char host[256] = "";
 
-    /* A failed attempt must not leave an earlier success for acct_mgmt to find. */
+    /* A failed attempt must not leave an earlier success for acct_mgmt (or scripts) to find. */
     pam_set_data(pamh, OI_DATA_KEY, NULL, NULL);
+    clear_env(pamh);
     rc = pam_get_user(pamh, &user, NULL);
     if (rc != PAM_SUCCESS || user == NULL || *user == '\0') {
         oi_logf(&lg, LOG_ERR, "cannot determine the user name");
@@ -152,8 +191,11 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
     oi_login_decide(&cfg, &lg, &subj, token, &out);
     audit(&lg, pamh, user, &out);
     rc = out.pam_code;
-    if (rc == PAM_SUCCESS && remember_login(pamh, user, out.exp) != PAM_SUCCESS)
-        rc = PAM_BUF_ERR;
+    if (rc == PAM_SUCCESS && cfg.export_env)
+        rc = export_env(pamh, &out);
+    if (rc == PAM_SUCCESS)
+        rc = remember_login(pamh, user, &out);
+    oi_outcome_free(&out);
 done:
     oi_config_free(&cfg);
     return rc;
@@ -171,16 +213,19 @@ static int account(pam_handle_t *pamh, int argc, const char **argv)
         return rc;
     struct oi_log lg = {pamh, cfg.debug};
     const char *user = NULL;
-    const char *why = NULL;
-    if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || strcmp(user, rec->user) != 0)
-        why = "user_mismatch";
-    else if (rec->exp + cfg.leeway <= (int64_t)time(NULL))
-        why = "expired";
-    if (why != NULL) {
+    char host[256] = "";
+    enum oi_reason reason = OI_USER_MISMATCH;
+    oi_short_hostname(host, sizeof(host));
+    /* Re-checked now, not remembered: the map, the scopes or the clock may have moved on. */
+    if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL && strcmp(user, rec->user) == 0) {
+        struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host};
+        reason = oi_login_recheck(&cfg, &lg, &subj, &rec->facts);
+    }
+    if (reason != OI_OK) {
         char u[129];
         oi_sanitize(u, sizeof(u), user, user ? strlen(user) : 0);
-        oi_logf(&lg, LOG_NOTICE, "account deny user=%s reason=%s", u, why);
-        rc = PAM_PERM_DENIED;
+        oi_logf(&lg, LOG_NOTICE, "account deny user=%s reason=%s", u, oi_reason_name(reason));
+        rc = reason == OI_CONFIG ? PAM_SERVICE_ERR : reason == OI_NOMEM ? PAM_BUF_ERR : PAM_PERM_DENIED;
     }
     oi_config_free(&cfg);
     return rc;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,24 @@ static bool audience_matches(json_object *aud, const struct oi_strlist *want)
     return false;
 }
 
+static bool has_any_scope(const struct oi_jstr *granted, const char *wanted)
+{
+    const char *p = wanted;
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        char word[512];
+        if (n < sizeof(word)) {
+            memcpy(word, p, n);
+            word[n] = '\0';
+            if (granted->s != NULL && oi_word_in(granted->s, granted->len, word, ' '))
+                return true;
+        }
+        p += n;
+        p += *p == ' ';
+    }
+    return false;
+}
+
 static bool has_all_scopes(const struct oi_jstr *granted, const char *required)
 {
     const char *p = required;
@@ -123,8 +142,7 @@ static bool has_all_scopes(const struct oi_jstr *granted, const char *required)
     return true;
 }
 
-enum oi_reason oi_policy_check(const struct oi_config *cfg, const struct oi_token_info *info,
-                               const struct oi_subject *subj, const char *scopes, int64_t now)
+enum oi_reason oi_token_check(const struct oi_config *cfg, const struct oi_token_info *info, int64_t now)
 {
     if (!info->active)
         return OI_INACTIVE;
@@ -132,27 +150,148 @@ enum oi_reason oi_policy_check(const struct oi_config *cfg, const struct oi_toke
     if (info->token_use.s != NULL ? !oi_str_eq(info->token_use.s, info->token_use.len, "access_token")
                                   : cfg->flavor != OI_FLAVOR_RFC7662)
         return OI_NOT_ACCESS_TOKEN;
-    if (!info->has_exp || info->exp + cfg->leeway <= now)
-        return OI_EXPIRED;
     if ((info->has_nbf && info->nbf > now + cfg->leeway) || (info->has_iat && info->iat > now + cfg->leeway))
         return OI_NOT_YET_VALID;
     if (cfg->issuer != NULL && (info->iss.s == NULL || !issuer_matches(&info->iss, cfg->issuer)))
         return OI_ISSUER;
     if (cfg->audience.n > 0 && (info->aud == NULL || !audience_matches(info->aud, &cfg->audience)))
         return OI_AUDIENCE;
-    if (!cfg->any_client &&
-        (info->client_id.s == NULL ||
-         !oi_strlist_contains(&cfg->allowed_clients, info->client_id.s, info->client_id.len)))
-        return OI_CLIENT;
-    if (scopes != NULL && !has_all_scopes(&info->scope, scopes))
-        return OI_SCOPE;
-    struct oi_jstr claim;
-    if (!oi_claim_string(info, cfg->user_claim, &claim) || !oi_str_eq(claim.s, claim.len, subj->user))
-        return OI_USER_MISMATCH;
     return OI_OK;
 }
 
-enum oi_reason oi_check_account(const char *user)
+void oi_facts_free(struct oi_facts *f)
+{
+    free(f->claim);
+    free(f->client_id);
+    free(f->scope);
+    memset(f, 0, sizeof(*f));
+}
+
+/* *out: a copy of j, or NULL when absent or holding a NUL byte (such a value matches nothing).
+ * false only when out of memory. */
+static bool copy_jstr(const struct oi_jstr *j, char **out)
+{
+    *out = NULL;
+    if (j->s == NULL || memchr(j->s, '\0', j->len) != NULL)
+        return true;
+    *out = strndup(j->s, j->len);
+    return *out != NULL;
+}
+
+enum oi_reason oi_facts_from_info(const struct oi_config *cfg, const struct oi_token_info *info,
+                                  struct oi_facts *facts)
+{
+    struct oi_jstr claim;
+    memset(facts, 0, sizeof(*facts));
+    if (!oi_claim_string(info, cfg->user_claim, &claim) || memchr(claim.s, '\0', claim.len) != NULL)
+        return OI_USER_MISMATCH;
+    facts->has_exp = info->has_exp;
+    facts->exp = info->exp;
+    facts->has_iat = info->has_iat;
+    facts->iat = info->iat;
+    if (!copy_jstr(&claim, &facts->claim) || !copy_jstr(&info->client_id, &facts->client_id) ||
+        !copy_jstr(&info->scope, &facts->scope)) {
+        oi_facts_free(facts);
+        return OI_NOMEM;
+    }
+    return OI_OK;
+}
+
+/* Does the user_regex rewrite of the claim give the user? The whole claim must match. */
+static bool regex_grants(const struct oi_config *cfg, const char *claim, const char *user)
+{
+    regmatch_t m[2];
+    if (regexec(&cfg->user_re, claim, 2, m, 0) != 0 || m[0].rm_so != 0 ||
+        (size_t)m[0].rm_eo != strlen(claim))
+        return false;
+    regmatch_t g = cfg->user_re.re_nsub >= 1 && m[1].rm_so >= 0 ? m[1] : m[0];
+    size_t n = (size_t)(g.rm_eo - g.rm_so);
+    return n == strlen(user) && memcmp(claim + g.rm_so, user, n) == 0;
+}
+
+static enum oi_reason map_account(const struct oi_config *cfg, const struct oi_usermap *map,
+                                  const struct oi_facts *facts, const struct oi_subject *subj,
+                                  enum oi_grant *grant)
+{
+    struct oi_map_query q = {facts->claim, subj->user, subj->service, facts->client_id, facts->scope};
+    const struct oi_map_line *line;
+    enum oi_reason map_reason = OI_USER_MISMATCH;
+    /* Literal lines first: they are the only way to a system account. */
+    if (map != NULL && (map_reason = oi_usermap_match(map, &q, true, &line)) == OI_OK) {
+        *grant = OI_GRANT_MAP_LITERAL;
+        return OI_OK;
+    }
+    if (cfg->user_regex != NULL) {
+        if (regex_grants(cfg, facts->claim, subj->user)) {
+            *grant = OI_GRANT_REGEX;
+            return OI_OK;
+        }
+    } else if (map == NULL && strcmp(facts->claim, subj->user) == 0) {
+        *grant = OI_GRANT_CLAIM;
+        return OI_OK;
+    }
+    if (map != NULL) {
+        enum oi_reason r = oi_usermap_match(map, &q, false, &line);
+        if (r == OI_OK) {
+            *grant = OI_GRANT_MAP;
+            return OI_OK;
+        }
+        if (r == OI_SCOPE || map_reason == OI_SCOPE)
+            return OI_SCOPE;
+    }
+    return OI_USER_MISMATCH;
+}
+
+enum oi_reason oi_authorize(const struct oi_config *cfg, const struct oi_usermap *map,
+                            const struct oi_facts *facts, const struct oi_subject *subj, int64_t now,
+                            enum oi_grant *grant)
+{
+    char *required = NULL, *any = NULL;
+    enum oi_reason r;
+
+    *grant = OI_GRANT_NONE;
+    if (!facts->has_exp || facts->exp + cfg->leeway <= now)
+        return OI_EXPIRED;
+    if (cfg->max_token_age > 0 && (!facts->has_iat || now - facts->iat > cfg->max_token_age + cfg->leeway))
+        return OI_TOKEN_AGE;
+    if (!cfg->any_client && (facts->client_id == NULL ||
+                             !oi_strlist_contains(&cfg->allowed_clients, facts->client_id, strlen(facts->client_id))))
+        return OI_CLIENT;
+    struct oi_jstr granted = {facts->scope, facts->scope ? strlen(facts->scope) : 0};
+    r = oi_expand_scopes(&cfg->required_scopes, subj, &required);
+    if (r == OI_OK && !has_all_scopes(&granted, required))
+        r = OI_SCOPE;
+    if (r == OI_OK && cfg->any_scopes.n > 0) {
+        r = oi_expand_scopes(&cfg->any_scopes, subj, &any);
+        if (r == OI_OK && !has_any_scope(&granted, any))
+            r = OI_SCOPE;
+    }
+    free(required);
+    free(any);
+    if (r != OI_OK)
+        return r;
+    return map_account(cfg, map, facts, subj, grant);
+}
+
+enum oi_reason oi_policy_check(const struct oi_config *cfg, const struct oi_usermap *map,
+                               const struct oi_token_info *info, const struct oi_subject *subj,
+                               int64_t now, struct oi_facts *facts, enum oi_grant *grant)
+{
+    struct oi_facts local;
+    enum oi_grant local_grant;
+    struct oi_facts *f = facts ? facts : &local;
+    enum oi_reason r = oi_token_check(cfg, info, now);
+    memset(f, 0, sizeof(*f));
+    if (r == OI_OK)
+        r = oi_facts_from_info(cfg, info, f);
+    if (r == OI_OK)
+        r = oi_authorize(cfg, map, f, subj, now, grant ? grant : &local_grant);
+    if (facts == NULL || r != OI_OK)
+        oi_facts_free(f);
+    return r;
+}
+
+enum oi_reason oi_check_account(const char *user, long min_uid, enum oi_grant grant)
 {
     struct passwd pw, *found = NULL;
     long size = sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -169,7 +308,13 @@ enum oi_reason oi_check_account(const char *user)
         rc = getpwnam_r(user, &pw, buf, buflen, &found);
         buflen *= 2;
     } while (rc == ERANGE && buflen <= 1024 * 1024);
-    enum oi_reason r = found == NULL ? OI_USER_UNKNOWN : pw.pw_uid == 0 ? OI_ROOT_DENIED : OI_OK;
+    enum oi_reason r = OI_OK;
+    if (found == NULL)
+        r = OI_USER_UNKNOWN;
+    else if (grant != OI_GRANT_MAP_LITERAL && pw.pw_uid == 0)
+        r = OI_ROOT_DENIED;
+    else if (grant != OI_GRANT_MAP_LITERAL && (long)pw.pw_uid < min_uid)
+        r = OI_SYSTEM_ACCOUNT;
     free(buf);
     return r;
 }

@@ -24,6 +24,8 @@ static const struct {
     [OI_USER_MISMATCH] = {"user_mismatch", PAM_AUTH_ERR},
     [OI_USER_UNKNOWN] = {"user_unknown", PAM_USER_UNKNOWN},
     [OI_ROOT_DENIED] = {"root_denied", PAM_AUTH_ERR},
+    [OI_SYSTEM_ACCOUNT] = {"system_account", PAM_AUTH_ERR},
+    [OI_TOKEN_AGE] = {"token_age", PAM_AUTH_ERR},
     [OI_UNAVAILABLE] = {"unavailable", PAM_AUTHINFO_UNAVAIL},
     [OI_HTTP_STATUS] = {"http_status", PAM_AUTHINFO_UNAVAIL},
     [OI_BAD_ANSWER] = {"bad_answer", PAM_AUTHINFO_UNAVAIL},

@@ -18,6 +18,8 @@ enum oi_reason {
     OI_USER_MISMATCH,
     OI_USER_UNKNOWN,
     OI_ROOT_DENIED,
+    OI_SYSTEM_ACCOUNT,   /* uid below min_uid without a literal map line */
+    OI_TOKEN_AGE,        /* older than max_token_age */
     OI_UNAVAILABLE,      /* no answer: DNS, connect, TLS, timeout */
     OI_HTTP_STATUS,      /* an answer other than 200 (3xx, 4xx, 429, 5xx) */
     OI_BAD_ANSWER,       /* not one JSON object of the expected shape, or too large */

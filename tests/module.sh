@@ -46,6 +46,7 @@ export OI_RUN_DIR="$RUN" OI_CA="$RUN/pki/ca.crt" OI_OTHER_CA="$RUN/pki/other-ca.
 export OI_NET_KEY_FILE="$RUN/network.key"
 wrapper_modules=$(pkg-config --variable=modules pam_wrapper)
 export OI_PAM_MATRIX="$wrapper_modules/pam_matrix.so" OI_PAM_GET_ITEMS="$wrapper_modules/pam_get_items.so"
+export OI_SRC_DIR="$(cd "$top_srcdir" && pwd)"
 export OI_MODULE="$(cd "$top_builddir" && pwd)/src/.libs/pam_oauth2_introspect.so"
 
 "$BIN" --write-services || { echo "FAIL: cannot write the PAM services"; exit 1; }
@@ -53,8 +54,11 @@ cat > "$RUN/passwd" <<PW
 root:x:0:0:root:/root:/bin/sh
 alice:x:1234:1234:Alice:/home/alice:/bin/sh
 bob:x:1235:1235:Bob:/home/bob:/bin/sh
+daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+deploy:x:1500:1500:CI deploy:/home/deploy:/bin/sh
+svc-app:x:1600:1600:Team A service:/home/svc-app:/bin/sh
 PW
-printf 'root:x:0:\nalice:x:1234:\nbob:x:1235:\n' > "$RUN/group"
+printf 'root:x:0:\nalice:x:1234:\nbob:x:1235:\ndaemon:x:1:\ndeploy:x:1500:\nsvc-app:x:1600:\n' > "$RUN/group"
 
 # pam_wrapper spins forever if misconfigured: always under timeout.
 env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so ${OI_EXTRA_PRELOAD:-}" PAM_WRAPPER=1 \

@@ -69,7 +69,7 @@ LOG=$RUN/audit.log
 login() {
     SVC=oi-oidc-$1
     log_mark
-    for attempt in 1 2; do
+    for _ in 1 2; do
         out=$(printf '%s\n' "$2" | env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 \
             PAM_WRAPPER_SERVICE_DIR="$RUN/svc" PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$RUN/passwd" \
             NSS_WRAPPER_GROUP="$RUN/group" timeout 30 pamtester -v "$SVC" "$U" authenticate acct_mgmt 2>&1)
@@ -106,7 +106,7 @@ refused "token revoked at /token/revocation refused at the next login" inactive
 
 login wrong "$(token)"
 refused "wrong introspection secret: refused as unavailable (HTTP 401)" http_status \
-    "Authentication information cannot be recovered"
+    "Authentication service cannot retrieve authentication info"
 
 login basic "$(token ssh:login somebody-else)"
 refused "token of another user refused" user_mismatch
@@ -123,5 +123,14 @@ refused "token without the required scope refused" scope
 while [ $(($(date +%s) - short_at)) -lt 2 ]; do sleep 0.2; done
 login basic "$short"
 refused "expired token refused" inactive
+
+# Nothing the module logged carries a client secret or a token.
+leaks=""
+for secret in 'p@ss:w/rd' 'p%40ss' pam-post-secret "$t1" "$short"; do
+    grep -F -e "$secret" "$LOG" >/dev/null && leaks="$leaks '$secret'"
+done
+grep -q 'HTTP 401' "$LOG" || leaks="$leaks (and no 'HTTP 401' line for the wrong secret)"
+if [ -z "$leaks" ]; then pass "no secret or token in the module's log lines"
+else fail "no secret or token in the module's log lines" "found$leaks in $LOG"; fi
 
 summary

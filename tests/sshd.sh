@@ -8,7 +8,7 @@
 . "${top_srcdir:?}/tests/clients-lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (starts sshd, adds a user, writes /etc/pam.d)"
 [ -x /usr/sbin/sshd ] || skip "sshd is not installed (openssh-server)"
-need ssh ssh-keygen sshpass setsid python3 openssl useradd userdel
+need ssh ssh-keygen sshpass setsid timeout python3 openssl useradd userdel
 devlog_prepare
 
 RUN=$TOPB/tests/run/sshd
@@ -47,8 +47,10 @@ PAM
 [ -d /run/sshd ] || { mkdir -p /run/sshd && chmod 755 /run/sshd && made_run_sshd=1; }
 ssh-keygen -q -t ed25519 -N '' -f "$RUN/hostkey" || { echo "FAIL: ssh-keygen"; exit 1; }
 ln -s /usr/sbin/sshd "$RUN/$SVC"
-PORT=$(free_port)
-cat >"$RUN/sshd_config" <<CFG
+# A free port, taken by nobody between the probe and sshd's bind: else try another one.
+start_sshd() {
+    PORT=$(free_port)
+    cat >"$RUN/sshd_config" <<CFG
 Port $PORT
 ListenAddress 127.0.0.1
 HostKey $RUN/hostkey
@@ -66,14 +68,18 @@ PrintMotd no
 PrintLastLog no
 LoginGraceTime 30
 CFG
-"$RUN/$SVC" -t -f "$RUN/sshd_config" || { echo "FAIL: sshd -t rejects the test config"; exit 1; }
-"$RUN/$SVC" -D -f "$RUN/sshd_config" -E "$RUN/sshd.log" &
-SSHD_PID=$!
-i=0
-until grep -q "Server listening on 127.0.0.1 port $PORT" "$RUN/sshd.log" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 100 ] && { echo "FAIL: sshd did not start"; cat "$RUN/sshd.log"; exit 1; }
-    sleep 0.1
-done
+    "$RUN/$SVC" -t -f "$RUN/sshd_config" || { echo "FAIL: sshd -t rejects the test config"; exit 1; }
+    : >"$RUN/sshd.log"
+    "$RUN/$SVC" -D -f "$RUN/sshd_config" -E "$RUN/sshd.log" &
+    SSHD_PID=$!
+    i=0
+    until grep -q "Server listening on 127.0.0.1 port $PORT" "$RUN/sshd.log"; do
+        kill -0 "$SSHD_PID" 2>/dev/null || { SSHD_PID=""; return 1; }
+        i=$((i + 1)); [ $i -gt 100 ] && return 1
+        sleep 0.1
+    done
+}
+start_sshd || start_sshd || start_sshd || { echo "FAIL: sshd did not start"; cat "$RUN/sshd.log"; exit 1; }
 
 SSH_OPTS="-F /dev/null -p $PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
  -o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o NumberOfPasswordPrompts=1 -o ConnectTimeout=10
@@ -83,7 +89,7 @@ SSH_OPTS="-F /dev/null -p $PORT -o StrictHostKeyChecking=no -o UserKnownHostsFil
 openssh() {
     case $1 in password) prompt=assword: ;; *) prompt=token: ;; esac
     # shellcheck disable=SC2086
-    out=$(SSHPASS=$2 setsid -w sshpass -e -P "$prompt" ssh $SSH_OPTS -o PreferredAuthentications="$1" \
+    out=$(SSHPASS=$2 setsid -w timeout 60 sshpass -e -P "$prompt" ssh $SSH_OPTS -o PreferredAuthentications="$1" \
         "$U@127.0.0.1" true </dev/null 2>&1)
     rc=$?
 }
@@ -138,7 +144,8 @@ refused "token of a client not in allowed_clients refused" 255 client
 # without a request.
 n0=$(nreq)
 start_case
-out=$(SSHPASS=$(mint "{\"sub\":\"$OTHER\",\"client_id\":\"ssh-cli\"}") setsid -w sshpass -e -P token: \
+# shellcheck disable=SC2086
+out=$(SSHPASS=$(mint "{\"sub\":\"$OTHER\",\"client_id\":\"ssh-cli\"}") setsid -w timeout 60 sshpass -e -P token: \
     ssh $SSH_OPTS -o PreferredAuthentications=keyboard-interactive "$OTHER@127.0.0.1" true </dev/null 2>&1)
 rc=$?
 [ "$(nreq)" = "$n0" ] || problem "sshd's fake password was sent to the server"

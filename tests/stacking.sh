@@ -7,7 +7,7 @@
 # is removed on exit.
 . "${top_srcdir:?}/tests/clients-lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (writes /etc/pam.d, adds a user with a password)"
-need pamtester setsid python3 openssl useradd userdel chpasswd
+need pamtester setsid timeout python3 openssl useradd userdel chpasswd
 [ -f /lib/x86_64-linux-gnu/security/pam_unix.so ] || [ -n "$(find /lib* /usr/lib* -name pam_unix.so 2>/dev/null | head -n 1)" ] ||
     skip "pam_unix.so is not installed"
 devlog_prepare
@@ -47,7 +47,7 @@ PAM
 # login SECRET: pamtester authenticate + acct_mgmt, the secret typed once at the first prompt (a
 # second prompt would read end of file and fail), no tty.
 login() {
-    out=$(printf '%s\n' "$1" | setsid -w pamtester -v "$SVC" "$U" authenticate acct_mgmt 2>&1)
+    out=$(printf '%s\n' "$1" | setsid -w timeout 60 pamtester -v "$SVC" "$U" authenticate acct_mgmt 2>&1)
     rc=$?
 }
 refused() { # name reason
@@ -66,7 +66,7 @@ report "a token logs in through the module (sufficient), account stack passes"
 log_mark; n0=$(nreq); login "$PASSWORD"
 [ "$rc" = 0 ] || problem "pamtester exit $rc, wanted 0: $out"
 audit_check ignore "$U" not_token
-audit_lines | grep -q 'token=fp:- ' || problem "the password was fingerprinted: $(audit_lines)"
+audit_lines | grep -v -q 'token=fp:- ' && problem "the password was fingerprinted: $(audit_lines)"
 [ "$(nreq)" = "$n0" ] || problem "a request reached the introspection server"
 report "the normal password logs in through pam_unix (module ignores it, one prompt)"
 

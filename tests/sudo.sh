@@ -6,7 +6,7 @@
 # from /dev/log. Needs root; everything it creates is removed on exit.
 . "${top_srcdir:?}/tests/clients-lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (writes /etc/pam.d and /etc/sudoers.d, adds a user)"
-need sudo visudo runuser setsid python3 openssl useradd userdel
+need sudo visudo runuser setsid timeout python3 openssl useradd userdel
 [ -d /etc/sudoers.d ] && grep -Eq '^[@#]includedir /etc/sudoers.d' /etc/sudoers 2>/dev/null ||
     skip "/etc/sudoers does not include /etc/sudoers.d"
 devlog_prepare
@@ -50,7 +50,7 @@ install -m 0440 "$RUN/sudoers" "$DROPIN"
 
 # sudo_as TOKEN: the user runs `sudo -S -k id -u` with the token on stdin, no tty (as in CI).
 sudo_as() {
-    out=$(printf '%s\n' "$1" | setsid -w runuser -u "$U" -- sudo -S -k -p 'token: ' id -u 2>"$RUN/stderr")
+    out=$(printf '%s\n' "$1" | setsid -w timeout 60 runuser -u "$U" -- sudo -S -k -p 'token: ' id -u 2>"$RUN/stderr")
     rc=$?
     err=$(tr '\n' ' ' <"$RUN/stderr")
 }

@@ -36,6 +36,7 @@ struct mcase {
     const char *args;     /* extra pam.d arguments for the auth line (same expansions) */
     const char *acct_args; /* extra pam.d arguments for the account line */
     bool bare;            /* no base conf (admin_url, ca_file, allowed_clients) */
+    const char *conf_file; /* use this file of the source tree verbatim as the conf file */
     const char *auth_control; /* the module's auth control flag; NULL: required */
     const char *auth_after;   /* auth lines after the module's (same expansions, @MATRIX@ too) */
     bool acct_sufficient;     /* account: "sufficient" module followed by pam_deny */
@@ -189,6 +190,84 @@ static const struct mcase cases[] = {
     {.name = "not_token_alone", .args = "token_prefix=ory_at_", .user = "alice", .literal = "hunter2",
      .auth_rc = PAM_PERM_DENIED, .reason = "not_token", .requests = 0, .acct_rc = -1},
 
+    /* README's examples, used verbatim (examples/); the pam.d line points them at the stand-in. */
+#define EX_ARGS "admin_url=@URL@ ca_file=@CA@ user_map=@SRC@/examples/pam_oauth2_introspect.map"
+#define PERSON(sub, scope) "{\"sub\":\"" sub "\",\"client_id\":\"ssh-login\",\"scope\":\"" scope "\"}"
+    {.name = "ex_sshd_person", .conf_file = "examples/sshd.conf", .args = EX_ARGS, .user = "alice",
+     .mint = PERSON("alice@example.com", "openid ssh:login"), .auth_rc = PAM_SUCCESS, .reason = "ok",
+     .requests = 1, .acct_rc = PAM_SUCCESS},
+    {.name = "ex_sshd_person_lookalike_domain", .conf_file = "examples/sshd.conf", .args = EX_ARGS,
+     .user = "alice", .mint = PERSON("alice@example.com.evil.org", "ssh:login"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "ex_sshd_person_other_account", .conf_file = "examples/sshd.conf", .args = EX_ARGS,
+     .user = "alice", .mint = PERSON("bob@example.com", "ssh:login"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "ex_sshd_ci_deploy", .conf_file = "examples/sshd.conf", .args = EX_ARGS, .user = "deploy",
+     .mint = "{\"sub\":\"ci-deploy\",\"client_id\":\"ci-deploy\",\"scope\":\"ssh:login\"}",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = PAM_SUCCESS},
+    {.name = "ex_sshd_ci_subject_other_client", .conf_file = "examples/sshd.conf", .args = EX_ARGS,
+     .user = "deploy", .mint = PERSON("ci-deploy", "ssh:login"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "ex_sshd_team_account", .conf_file = "examples/sshd.conf", .args = EX_ARGS, .user = "svc-app",
+     .mint = PERSON("carol@team-a.example.com", "ssh:login"), .auth_rc = PAM_SUCCESS, .reason = "ok",
+     .requests = 1, .acct_rc = -1},
+    {.name = "ex_sshd_team_not_other_accounts", .conf_file = "examples/sshd.conf", .args = EX_ARGS,
+     .user = "deploy", .mint = PERSON("carol@team-a.example.com", "ssh:login"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "ex_sshd_breakglass_root", .conf_file = "examples/sshd.conf", .args = EX_ARGS, .user = "root",
+     .mint = PERSON("alice@example.com", "ssh:login root:login"), .auth_rc = PAM_SUCCESS, .reason = "ok",
+     .requests = 1, .acct_rc = PAM_SUCCESS},
+    {.name = "ex_sshd_breakglass_needs_scope", .conf_file = "examples/sshd.conf", .args = EX_ARGS,
+     .user = "root", .mint = PERSON("alice@example.com", "ssh:login"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "scope", .requests = 1, .acct_rc = -1},
+    {.name = "ex_sshd_root_only_for_alice", .conf_file = "examples/sshd.conf", .args = EX_ARGS,
+     .user = "root", .mint = PERSON("bob@example.com", "ssh:login root:login"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "ex_sudo_fresh_token", .conf_file = "examples/sudo.conf", .args = "admin_url=@URL@ ca_file=@CA@",
+     .user = "alice", .mint = PERSON("alice@example.com", "openid sudo"), .auth_rc = PAM_SUCCESS,
+     .reason = "ok", .requests = 1, .acct_rc = -1, .form_scope = "sudo"},
+    /* Hydra itself is asked for the sudo scope, so it answers inactive. */
+    {.name = "ex_sudo_without_scope", .conf_file = "examples/sudo.conf", .args = "admin_url=@URL@ ca_file=@CA@",
+     .user = "alice", .mint = PERSON("alice@example.com", "openid ssh:login"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "inactive", .requests = 1, .acct_rc = -1},
+    {.name = "ex_sudo_old_token", .conf_file = "examples/sudo.conf", .args = "admin_url=@URL@ ca_file=@CA@",
+     .user = "alice",
+     .mint = "{\"sub\":\"alice@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"sudo\",\"iat\":@OLD@,\"exp\":@SOON@}",
+     .auth_rc = PAM_AUTH_ERR, .reason = "token_age", .requests = 1, .acct_rc = -1},
+
+    /* The floor: uid 0 and system accounts only through a literal map line. */
+    {.name = "floor_glob_root", .conf = "user_map = @RUN@/floor.map", .user = "root",
+     .mint = "{\"sub\":\"anyone\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "root_denied", .requests = 1, .acct_rc = -1},
+    {.name = "floor_glob_system_account", .conf = "user_map = @RUN@/floor.map", .user = "daemon",
+     .mint = "{\"sub\":\"ops@example.com\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "system_account", .requests = 1, .acct_rc = -1},
+    {.name = "floor_claim_system_account", .user = "daemon",
+     .mint = "{\"sub\":\"daemon\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "system_account", .requests = 1, .acct_rc = -1},
+    {.name = "floor_min_uid_lowered", .conf = "min_uid = 0", .user = "daemon",
+     .mint = "{\"sub\":\"daemon\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_SUCCESS, .reason = "ok",
+     .requests = 1, .acct_rc = -1},
+    {.name = "map_service_only_elsewhere", .conf = "user_map = @RUN@/floor.map", .user = "alice",
+     .mint = "{\"sub\":\"svc-check\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "map_service_here", .conf = "user_map = @RUN@/floor.map", .user = "bob",
+     .mint = "{\"sub\":\"svc-check\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_SUCCESS,
+     .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "map_only_refuses_plain_claim", .conf = "user_map = @RUN@/floor.map", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTH_ERR, .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "map_bad_line", .conf = "user_map = @RUN@/bad.map", .user = "alice", .mint = "{" ALICE "}",
+     .auth_rc = PAM_SERVICE_ERR, .reason = "config", .log = "bad.map:3: user_map: needs a subject and an account",
+     .requests = 0, .acct_rc = -1},
+    {.name = "any_scopes_none_granted", .conf = "any_scopes = ssh:admin,ssh:oncall", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_AUTH_ERR, .reason = "scope", .requests = 1, .acct_rc = -1},
+    {.name = "any_scopes_one_granted", .conf = "any_scopes = ssh:admin,ssh:login", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "map_changes_before_acct", .conf = "user_map = @RUN@/changing.map", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = PAM_SUCCESS},
+    {.name = "env_not_exported", .args = "export_env=no", .user = "alice", .mint = "{" ALICE "}",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+
     /* Nothing may be sent. */
     {.name = "sshd_fake_password", .user = "alice", .literal = "\b\n\r\177INCORRECT",
      .auth_rc = PAM_AUTH_ERR, .reason = "malformed", .requests = 0, .acct_rc = -1},
@@ -317,13 +396,17 @@ static char *expand(const char *in, enum standin si)
     if (dot)
         *dot = '\0';
     snprintf(past, sizeof(past), "%lld", (long long)time(NULL) - 60);
+    char old[32];
+    snprintf(old, sizeof(old), "%lld", (long long)time(NULL) - 3600);
+    char soon[32];
+    snprintf(soon, sizeof(soon), "%lld", (long long)time(NULL) + 600);
     char *url = standin_url(si);
     const char *names[][2] = {
         {"@CA@", env("OI_CA")},          {"@OTHER_CA@", env("OI_OTHER_CA")},
         {"@RUN@", env("OI_RUN_DIR")},    {"@URL@", url},
         {"@NETKEY@", env("OI_NET_KEY_FILE")}, {"@DEADURL@", env("OI_DEAD_URL")},
         {"@HOST@", host},                {"@PAST@", past},
-        {"@MATRIX@", env("OI_PAM_MATRIX")}, {"@GETITEMS@", env("OI_PAM_GET_ITEMS")},
+        {"@MATRIX@", env("OI_PAM_MATRIX")}, {"@SRC@", env("OI_SRC_DIR")}, {"@OLD@", old}, {"@SOON@", soon}, {"@GETITEMS@", env("OI_PAM_GET_ITEMS")},
     };
     size_t cap = strlen(in) * 4 + 4096, o = 0;
     char *out = calloc(1, cap);
@@ -359,7 +442,7 @@ static void write_file(const char *path, const char *text, mode_t mode)
 static int write_services(void)
 {
     const char *run = env("OI_RUN_DIR"), *module = env("OI_MODULE");
-    char path[4096], text[8192];
+    char path[1024], text[16384];
     snprintf(path, sizeof(path), "%s/svc", run);
     mkdir(path, 0700);
     snprintf(path, sizeof(path), "%s/conf", run);
@@ -370,12 +453,25 @@ static int write_services(void)
     write_file(path, "some-api-key\n", 0644);
     snprintf(path, sizeof(path), "%s/special.secret", run);
     write_file(path, "p@ss:w/rd+%x y\n", 0600);
+    snprintf(path, sizeof(path), "%s/floor.map", run);
+    write_file(path,
+               "# globs never reach uid 0 or system accounts\n*  root\n*@example.com  daemon\n"
+               "svc-check  alice  service=elsewhere\nsvc-check  bob  service=map_service_here\n", 0644);
+    snprintf(path, sizeof(path), "%s/bad.map", run);
+    write_file(path, "# the third line lacks an account\nalice@example.com alice\nalice\n", 0644);
+    snprintf(path, sizeof(path), "%s/changing.map", run);
+    write_file(path, "alice  alice\n", 0644);
     snprintf(path, sizeof(path), "%s/passdb", run);
     write_file(path, "alice:hunter2:stack_password_falls_through\nalice:hunter2:stack_wrong_password\n", 0600);
     for (size_t i = 0; i < N_CASES; i++) {
         const struct mcase *c = &cases[i];
         char *extra = expand(c->conf ? c->conf : "", c->si);
         char *url = standin_url(c->si);
+        char conf_path[1024];
+        if (c->conf_file)
+            snprintf(conf_path, sizeof(conf_path), "%s/%s", env("OI_SRC_DIR"), c->conf_file);
+        else
+            snprintf(conf_path, sizeof(conf_path), "%s/conf/%s.conf", run, c->name);
         snprintf(text, sizeof(text), "# %s\n%s%s%s%s\n", c->name, c->bare ? "" : "admin_url = ",
                  c->bare ? "" : url, c->bare ? "" : "\nallowed_clients = ssh-cli\nca_file = ", c->bare ? "" : env("OI_CA"));
         size_t used = strlen(text);
@@ -385,10 +481,10 @@ static int write_services(void)
         char *args = expand(c->args ? c->args : "", c->si);
         char *acct = expand(c->acct_args ? c->acct_args : "", c->si);
         char *after = expand(c->auth_after ? c->auth_after : "", c->si);
-        snprintf(text, sizeof(text),
-                 "auth %s %s conf=%s/conf/%s.conf %s\n%s\naccount %s %s conf=%s/conf/%s.conf %s\n%s",
-                 c->auth_control ? c->auth_control : "required", module, run, c->name, args, after,
-                 c->acct_sufficient ? "sufficient" : "required", module, run, c->name, acct,
+        snprintf(text, sizeof(text), "auth %s %s conf=%s %s\n%s\naccount %s %s conf=%s %s %s\n%s",
+                 c->auth_control ? c->auth_control : "required", module, conf_path, args, after,
+                 c->acct_sufficient ? "sufficient" : "required", module, conf_path,
+                 c->conf_file ? args : "", acct,
                  c->acct_sufficient ? "account required pam_deny.so\n" : "");
         free(after);
         snprintf(path, sizeof(path), "%s/svc/%s", run, c->name);
@@ -507,7 +603,9 @@ static void run_case(void **state)
     const struct mcase *c = *state;
     for (int si = 0; si < N_STANDINS; si++)
         json_object_put(control((enum standin)si, "POST", "/reset", "{}"));
-    char *token = c->mint ? mint(c->si, c->mint) : xstrdup(c->literal);
+    char *spec = c->mint ? expand(c->mint, c->si) : NULL;
+    char *token = c->mint ? mint(c->si, spec) : xstrdup(c->literal);
+    free(spec);
     if (c->revoke) {
         char body[4096];
         snprintf(body, sizeof(body), "{\"token\":\"%s\"}", token);
@@ -614,6 +712,66 @@ static void authtok_kept_for_next_module(void **state)
     assert_true(found);
 }
 
+/* acct_mgmt reads the map again: a line removed after authentication denies the account. */
+static void acct_after_map_change(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/changing.map", env("OI_RUN_DIR"));
+    char *token = mint(V2, "{" ALICE "}");
+    const char *answers[] = {token, NULL};
+    struct pamtest_conv_data conv = {.in_echo_off = answers};
+    struct pam_testcase tests[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    assert_int_equal(run_pamtest("map_changes_before_acct", "alice", &conv, tests, NULL), PAMTEST_ERR_OK);
+    pam_handle_t *ph = tests[1].case_out.ph;
+    write_file(path, "# alice was removed\nalice  bob\n", 0644);
+    int rc = pam_acct_mgmt(ph, 0);
+    write_file(path, "alice  alice\n", 0644);
+    pam_end(ph, PAM_SUCCESS);
+    free(token);
+    assert_int_equal(rc, PAM_PERM_DENIED);
+}
+
+/* After a login the verified facts are in the PAM environment for session scripts. */
+static void env_exported(void **state)
+{
+    (void)state;
+    char *token = mint(V2, "{" ALICE "}");
+    const char *answers[] = {token, NULL};
+    struct pamtest_conv_data conv = {.in_echo_off = answers};
+    struct pam_testcase tests[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+    };
+    assert_int_equal(run_pamtest("ok_v2", "alice", &conv, tests, NULL), PAMTEST_ERR_OK);
+    const char *want[] = {"OAUTH2_SUB=alice", "OAUTH2_CLIENT_ID=ssh-cli", "OAUTH2_SCOPE=openid ssh:login",
+                          "OAUTH2_EXP=", "OAUTH2_TOKEN_FP="};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        bool found = false;
+        for (char **e = tests[1].case_out.envlist; e && *e; e++)
+            found |= strncmp(*e, want[i], strlen(want[i])) == 0 &&
+                     (want[i][strlen(want[i]) - 1] != '=' || strlen(*e) > strlen(want[i]));
+        if (!found)
+            fail_msg("%s missing from the PAM environment", want[i]);
+    }
+    pamtest_free_env(tests[1].case_out.envlist);
+    struct pam_testcase off[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+    };
+    const char *answers2[] = {token, NULL};
+    struct pamtest_conv_data conv2 = {.in_echo_off = answers2};
+    assert_int_equal(run_pamtest("env_not_exported", "alice", &conv2, off, NULL), PAMTEST_ERR_OK);
+    for (char **e = off[1].case_out.envlist; e && *e; e++)
+        if (strncmp(*e, "OAUTH2_", 7) == 0)
+            fail_msg("export_env=no, yet %s is set", *e);
+    pamtest_free_env(off[1].case_out.envlist);
+    free(token);
+}
+
 /* A failed second attempt in the same handle withdraws the first success from acct_mgmt. */
 static void reauth_failure_forgets_success(void **state)
 {
@@ -695,7 +853,9 @@ int main(int argc, char **argv)
     struct CMUnitTest extra[] = {cmocka_unit_test(authtok_kept_for_next_module),
                                  cmocka_unit_test(acct_refuses_changed_user),
                                  cmocka_unit_test(conversation_failures),
-                                 cmocka_unit_test(reauth_failure_forgets_success)};
+                                 cmocka_unit_test(reauth_failure_forgets_success),
+                                 cmocka_unit_test(acct_after_map_change),
+                                 cmocka_unit_test(env_exported)};
     size_t n_extra = sizeof(extra) / sizeof(extra[0]);
     for (size_t i = 0; i < n_extra; i++)
         tests[N_CASES + i] = extra[i];

@@ -67,6 +67,14 @@ static enum oi_reason decide_for(const char *const *args, const char *user, cons
         argv[argc++] = "admin_url=https://hydra.example";
     if (!has_clients)
         argv[argc++] = "allowed_clients=cli";
+    /* Scopes are expanded by the policy from required_scopes: "a b" becomes required_scopes=a,b. */
+    char scopes_arg[512];
+    if (scopes != NULL && *scopes != '\0') {
+        snprintf(scopes_arg, sizeof(scopes_arg), "required_scopes=%s", scopes);
+        for (char *p = scopes_arg; *p; p++)
+            *p = *p == ' ' ? ',' : *p;
+        argv[argc++] = scopes_arg;
+    }
 
     struct oi_config cfg;
     struct oi_config_error err;
@@ -82,7 +90,7 @@ static enum oi_reason decide_for(const char *const *args, const char *user, cons
         fail_msg("answer refused: %s: %s", json, why);
     }
     struct oi_subject subj = {user, "sshd", "bastion"};
-    r = oi_policy_check(&cfg, &info, &subj, scopes, NOW);
+    r = oi_policy_check(&cfg, NULL, &info, &subj, NOW, NULL, NULL);
     oi_token_info_free(&info);
     oi_config_free(&cfg);
     return r;
@@ -668,22 +676,22 @@ static void test_expand_long_user_not_truncated(void **state)
 
 static void test_account_root_denied(void **state)
 {
-    assert_int_equal(oi_check_account("root"), OI_ROOT_DENIED);
+    assert_int_equal(oi_check_account("root", 1000, OI_GRANT_CLAIM), OI_ROOT_DENIED);
 }
 
 static void test_account_unknown(void **state)
 {
-    assert_int_equal(oi_check_account("oi-unit-no-such-user-7f3a9c"), OI_USER_UNKNOWN);
+    assert_int_equal(oi_check_account("oi-unit-no-such-user-7f3a9c", 1000, OI_GRANT_CLAIM), OI_USER_UNKNOWN);
 }
 
 static void test_account_empty_unknown(void **state)
 {
-    assert_int_equal(oi_check_account(""), OI_USER_UNKNOWN);
+    assert_int_equal(oi_check_account("", 1000, OI_GRANT_CLAIM), OI_USER_UNKNOWN);
 }
 
 static void test_account_nobody_ok(void **state)
 {
-    assert_int_equal(oi_check_account("nobody"), OI_OK);
+    assert_int_equal(oi_check_account("nobody", 1000, OI_GRANT_CLAIM), OI_OK);
 }
 
 int main(void)
