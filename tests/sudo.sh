@@ -36,8 +36,8 @@ allowed_clients = ssh-cli
 CONF
 chmod 600 "$RUN/module.conf"
 cat >"/etc/pam.d/$SVC" <<PAM
-auth     required  $MODULE conf=$RUN/module.conf required_scopes=sudo
-account  required  $MODULE conf=$RUN/module.conf
+auth     required  $MODULE conf=$RUN/module.conf required_scopes=sudo max_token_age=300
+account  required  $MODULE conf=$RUN/module.conf max_token_age=300
 session  required  pam_permit.so
 PAM
 cat >"$RUN/sudoers" <<SUDOERS
@@ -73,6 +73,15 @@ log_mark; sudo_as "$without"
 [ -z "$out" ] || problem "the command ran: $out"
 audit_check deny "$U" inactive
 report "token without the scope sudo refused by sudo -S"
+
+# max_token_age=300: a token issued an hour ago is refused even though it is active and scoped.
+now=$(date +%s)
+old=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"openid sudo\",\"iat\":$((now - 3600)),\"exp\":$((now + 600))}")
+log_mark; sudo_as "$old"
+[ "$rc" = 1 ] || problem "sudo exit $rc, wanted 1: $err"
+[ -z "$out" ] || problem "the command ran: $out"
+audit_check deny "$U" token_age
+report "token issued an hour ago refused by sudo -S (max_token_age=300)"
 
 # sudo hands PAM at most 511 characters; from 512 on its conversation fails, so the module gets no
 # token at all (nothing is sent anywhere).
