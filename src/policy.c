@@ -204,7 +204,10 @@ static bool regex_grants(const struct oi_config *cfg, const char *claim, const c
     if (regexec(&cfg->user_re, claim, 2, m, 0) != 0 || m[0].rm_so != 0 ||
         (size_t)m[0].rm_eo != strlen(claim))
         return false;
-    regmatch_t g = cfg->user_re.re_nsub >= 1 && m[1].rm_so >= 0 ? m[1] : m[0];
+    /* With a group, only the group counts: a group that took no part in the match grants nothing. */
+    if (cfg->user_re.re_nsub >= 1 && m[1].rm_so < 0)
+        return false;
+    regmatch_t g = cfg->user_re.re_nsub >= 1 ? m[1] : m[0];
     size_t n = (size_t)(g.rm_eo - g.rm_so);
     return n == strlen(user) && memcmp(claim + g.rm_so, user, n) == 0;
 }

@@ -124,8 +124,13 @@ int oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text,
     int rc = 0;
 
     memset(map, 0, sizeof(*map));
-    if (memchr(text, '\0', len) != NULL)
-        return line_error(err, path, 0, "contains a NUL byte");
+    const char *nul = memchr(text, '\0', len);
+    if (nul != NULL) {
+        unsigned at = 1;
+        for (const char *c = text; c < nul; c++)
+            at += *c == '\n';
+        return line_error(err, path, at, "contains a NUL byte");
+    }
     for (size_t pos = 0; pos < len && rc == 0;) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
@@ -139,7 +144,7 @@ int oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text,
         buf[n] = '\0';
         pos += n + 1;
         for (char *p = buf; *p; p++)
-            if ((unsigned char)*p < 0x20 && *p != '\t' && !(*p == '\r' && p[1] == '\0')) {
+            if (((unsigned char)*p < 0x20 || *p == 0x7f) && *p != '\t' && !(*p == '\r' && p[1] == '\0')) {
                 rc = line_error(err, path, lineno, "control character");
                 break;
             }

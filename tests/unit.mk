@@ -1,7 +1,7 @@
 # Unit tests (cmocka): one program per unit of the core library.
 # Included from the top Makefile.am (via tests/Makefile.inc): paths are relative to the top.
 if HAVE_CMOCKA
-unit_tests = tests/unit_cfg tests/unit_precheck tests/unit_introspect tests/unit_policy tests/unit_util
+unit_tests = tests/unit_cfg tests/unit_precheck tests/unit_introspect tests/unit_policy tests/unit_util tests/unit_usermap
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 endif
@@ -25,3 +25,7 @@ tests_unit_policy_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_util_SOURCES = tests/unit_util.c
 tests_unit_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_util_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_usermap_SOURCES = tests/unit_usermap.c
+tests_unit_usermap_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_usermap_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)

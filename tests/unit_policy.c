@@ -694,6 +694,982 @@ static void test_account_nobody_ok(void **state)
     assert_int_equal(oi_check_account("nobody", 1000, OI_GRANT_CLAIM), OI_OK);
 }
 
+/* ==== user_map, user_regex, min_uid, any_scopes, max_token_age, export_env ==== */
+
+/* conf=<empty> + args (NULL-terminated) + admin_url=https://hydra.example and
+ * allowed_clients=cli unless args give them. */
+static int load_args(const char *const *args, struct oi_config *cfg, struct oi_config_error *err)
+{
+    const char *argv[24];
+    int argc = 0;
+    bool has_clients = false;
+    argv[argc++] = conf_arg;
+    argv[argc++] = "admin_url=https://hydra.example";
+    for (size_t i = 0; args[i] != NULL && argc < 20; i++) {
+        has_clients |= strncmp(args[i], "allowed_clients=", 16) == 0;
+        argv[argc++] = args[i];
+    }
+    if (!has_clients)
+        argv[argc++] = "allowed_clients=cli";
+    memset(err, 0, sizeof(*err));
+    return oi_config_load(cfg, argc, argv, err);
+}
+
+static void load_ok(const char *const *args, struct oi_config *cfg)
+{
+    struct oi_config_error err;
+    if (load_args(args, cfg, &err) != 0)
+        fail_msg("config refused: %s: %s %s", err.where, err.key, err.what);
+}
+
+#define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void expect_cfg_refused(const char *arg, const char *key)
+{
+    struct oi_config cfg;
+    struct oi_config_error err;
+    int rc = load_args(OPTS(arg), &cfg, &err);
+    if (rc == 0) {
+        oi_config_free(&cfg);
+        fail_msg("'%s' accepted", arg);
+    }
+    assert_int_equal(rc, -1);
+    assert_string_equal(err.key, key);
+}
+
+/* One oi_authorize call at NOW. Fields left zero take the defaults: claim, user "alice",
+ * client_id "cli", service "sshd", exp NOW + 1 h, no iat, no scope, no map. */
+struct az {
+    const char *const *args; /* options; NULL: none beyond the defaults */
+    const char *map;         /* user map text; NULL: no user_map */
+    const char *claim;
+    const char *client;
+    bool no_client;
+    const char *scope;
+    bool no_exp;
+    int64_t exp;
+    bool has_iat;
+    int64_t iat;
+    const char *user;
+    const char *service;
+    bool account; /* on a grant, also oi_check_account(user, min_uid, grant) */
+};
+
+static char *dup_or_fail(const char *s)
+{
+    char *d = strdup(s);
+    assert_non_null(d);
+    return d;
+}
+
+static enum oi_reason authorize_case(const struct az *c, enum oi_grant *grant_out)
+{
+    struct oi_config cfg;
+    load_ok(c->args ? c->args : OPTS("leeway=30"), &cfg);
+    struct oi_usermap map = {0};
+    if (c->map != NULL) {
+        struct oi_config_error err;
+        if (oi_usermap_parse(&map, "/etc/map", c->map, strlen(c->map), &err) != 0) {
+            oi_config_free(&cfg);
+            fail_msg("map refused: %s: %s", err.where, err.what);
+        }
+    }
+    struct oi_facts f;
+    memset(&f, 0, sizeof(f));
+    f.claim = dup_or_fail(c->claim ? c->claim : "alice");
+    f.client_id = c->no_client ? NULL : dup_or_fail(c->client ? c->client : "cli");
+    f.scope = c->scope ? dup_or_fail(c->scope) : NULL;
+    f.has_exp = !c->no_exp;
+    f.exp = c->exp != 0 ? c->exp : NOW + 3600;
+    f.has_iat = c->has_iat;
+    f.iat = c->iat;
+    struct oi_subject subj = {c->user ? c->user : "alice", c->service ? c->service : "sshd", "bastion"};
+    enum oi_grant grant = OI_GRANT_MAP_LITERAL; /* must be overwritten */
+    enum oi_reason r = oi_authorize(&cfg, c->map ? &map : NULL, &f, &subj, NOW, &grant);
+    bool grant_left = r != OI_OK && grant != OI_GRANT_NONE;
+    bool no_grant = r == OI_OK && grant == OI_GRANT_NONE;
+    if (r == OI_OK && c->account)
+        r = oi_check_account(subj.user, cfg.min_uid, grant);
+    oi_facts_free(&f);
+    oi_usermap_free(&map);
+    oi_config_free(&cfg);
+    if (grant_left)
+        fail_msg("refused (%d) with a grant (%d) set", r, grant);
+    if (no_grant)
+        fail_msg("allowed without a grant");
+    *grant_out = grant;
+    return r;
+}
+
+#define AZ(grant, ...) authorize_case(&(struct az){__VA_ARGS__}, (grant))
+
+#define EMAIL_RE "user_regex=([a-z]+)@example\\.com"
+
+/* ---- exp ---- */
+
+static void test_az_defaults_claim_grant(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .user = "alice"), OI_OK);
+    assert_int_equal(g, OI_GRANT_CLAIM);
+}
+
+static void test_az_exp_missing(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .no_exp = true), OI_EXPIRED);
+}
+
+static void test_az_exp_at_leeway_edge(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .exp = NOW - 30), OI_EXPIRED);
+}
+
+static void test_az_exp_inside_leeway(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .exp = NOW - 29), OI_OK);
+}
+
+/* ---- max_token_age ---- */
+
+static void test_az_age_no_iat(void **state)
+{
+    enum oi_grant g;
+    /* whatever the iat field holds, it was not in the answer */
+    assert_int_equal(AZ(&g, .args = OPTS("max_token_age=300"), .iat = NOW), OI_TOKEN_AGE);
+}
+
+static void test_az_age_too_old(void **state)
+{
+    /* 300 s + 30 s leeway */
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("max_token_age=300"), .has_iat = true, .iat = NOW - 331), OI_TOKEN_AGE);
+}
+
+static void test_az_age_at_limit_ok(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("max_token_age=300"), .has_iat = true, .iat = NOW - 330), OI_OK);
+}
+
+static void test_az_age_fresh_ok(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("max_token_age=300"), .has_iat = true, .iat = NOW), OI_OK);
+}
+
+static void test_az_age_leeway_zero(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("max_token_age=300", "leeway=0"), .has_iat = true, .iat = NOW - 301),
+                     OI_TOKEN_AGE);
+}
+
+static void test_az_age_unset_old_iat_ok(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .has_iat = true, .iat = NOW - 10000000), OI_OK);
+}
+
+static void test_az_expired_before_age(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("max_token_age=300"), .no_exp = true), OI_EXPIRED);
+}
+
+static void test_az_age_before_client(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("max_token_age=300"), .client = "web"), OI_TOKEN_AGE);
+}
+
+/* ---- client ---- */
+
+static void test_az_client_not_allowed(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .client = "web"), OI_CLIENT);
+}
+
+static void test_az_client_missing(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .no_client = true), OI_CLIENT);
+}
+
+static void test_az_client_star_missing_ok(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("allowed_clients=*"), .no_client = true), OI_OK);
+}
+
+static void test_az_client_before_scope(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=ssh"), .client = "web"), OI_CLIENT);
+}
+
+/* ---- required_scopes ---- */
+
+static void test_az_required_template_ok(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=ssh,login:%u"), .scope = "openid login:alice ssh"), OI_OK);
+}
+
+static void test_az_required_template_other_user(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=ssh,login:%u"), .scope = "ssh login:bob"), OI_SCOPE);
+}
+
+static void test_az_required_service_template(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=pam:%s"), .service = "sudo", .scope = "pam:sudo"), OI_OK);
+}
+
+static void test_az_required_service_template_other(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=pam:%s"), .service = "sudo", .scope = "pam:sshd"),
+                     OI_SCOPE);
+}
+
+/* ---- any_scopes ---- */
+
+static void test_az_any_one_granted(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=sudo,admin"), .scope = "openid admin"), OI_OK);
+}
+
+static void test_az_any_none_granted(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=sudo,admin"), .scope = "openid ssh"), OI_SCOPE);
+}
+
+static void test_az_any_no_scope_claim(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=sudo,admin")), OI_SCOPE);
+}
+
+static void test_az_any_exact_words(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=sudo,admin"), .scope = "sudoers admins xsudo sudo:x"), OI_SCOPE);
+}
+
+static void test_az_any_service_template(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=pam:%s,admin"), .service = "sudo", .scope = "pam:sudo"), OI_OK);
+}
+
+static void test_az_any_service_template_other(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=pam:%s"), .service = "sudo", .scope = "pam:sshd"), OI_SCOPE);
+}
+
+static void test_az_any_user_template(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=login:%u,admin"), .scope = "login:alice"), OI_OK);
+}
+
+static void test_az_any_user_template_other(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=login:%u"), .scope = "login:bob"), OI_SCOPE);
+}
+
+static void test_az_any_and_required_ok(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=ssh", "any_scopes=a,b"), .scope = "b ssh"), OI_OK);
+}
+
+static void test_az_any_and_required_required_missing(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=ssh", "any_scopes=a,b"), .scope = "a b"), OI_SCOPE);
+}
+
+static void test_az_any_and_required_any_missing(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=ssh", "any_scopes=a,b"), .scope = "ssh"), OI_SCOPE);
+}
+
+static void test_az_scope_before_mapping(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("any_scopes=sudo"), .claim = "bob"), OI_SCOPE);
+}
+
+/* ---- mapping: the claim itself ---- */
+
+static void test_az_claim_mismatch(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .claim = "bob"), OI_USER_MISMATCH);
+}
+
+/* ---- mapping: user_regex ---- */
+
+static void test_az_regex_grants(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .claim = "alice@example.com"), OI_OK);
+    assert_int_equal(g, OI_GRANT_REGEX);
+}
+
+static void test_az_regex_whole_claim_suffix(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .claim = "alice@example.com.evil.org"), OI_USER_MISMATCH);
+}
+
+static void test_az_regex_whole_claim_prefix(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .claim = "evil.alice@example.com"), OI_USER_MISMATCH);
+}
+
+static void test_az_regex_group_other_user(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .claim = "alice@example.com", .user = "bob"), OI_USER_MISMATCH);
+}
+
+static void test_az_regex_group_not_whole_match(void **state)
+{
+    /* with a group, the group is the account: the whole claim is not */
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .claim = "alice@example.com", .user = "alice@example.com"),
+                     OI_USER_MISMATCH);
+}
+
+static void test_az_regex_no_group(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("user_regex=svc-[a-z]+"), .claim = "svc-deploy", .user = "svc-deploy"),
+                     OI_OK);
+    assert_int_equal(g, OI_GRANT_REGEX);
+}
+
+static void test_az_regex_no_group_whole_claim(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("user_regex=svc-[a-z]+"), .claim = "svc-deploy1", .user = "svc-deploy1"),
+                     OI_USER_MISMATCH);
+}
+
+static void test_az_regex_unset_group_not_whole_match(void **state)
+{
+    /* the regex has a group: when it took no part in the match there is no account, and the
+     * whole match must not stand in for it */
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("user_regex=([a-z]+)@example\\.com|svc-[a-z]+"), .claim = "svc-deploy",
+                        .user = "svc-deploy"),
+                     OI_USER_MISMATCH);
+}
+
+static void test_az_regex_replaces_claim_equality(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .claim = "alice"), OI_USER_MISMATCH);
+}
+
+/* ---- mapping: user_map ---- */
+
+static void test_az_map_refuses_claim_equality(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "bob@example.com bob\n", .claim = "alice"), OI_USER_MISMATCH);
+}
+
+static void test_az_map_literal_grant(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "alice@example.com alice\n", .claim = "alice@example.com"), OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP_LITERAL);
+}
+
+static void test_az_map_glob_grant(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "*@example.com alice\n", .claim = "alice@example.com"), OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP);
+}
+
+static void test_az_map_account_glob_grant(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "*@example.com dev-*\n", .claim = "carol@example.com", .user = "dev-web"), OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP);
+}
+
+static void test_az_map_literal_before_earlier_glob(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "*@example.com alice\nalice@example.com alice\n", .claim = "alice@example.com"),
+                     OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP_LITERAL);
+}
+
+static void test_az_map_no_line(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "*@example.com alice\n", .claim = "alice@example.org"), OI_USER_MISMATCH);
+}
+
+static void test_az_map_literal_scope_missing(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "alice@example.com root scope=sudo\n", .claim = "alice@example.com",
+                        .user = "root", .scope = "openid"),
+                     OI_SCOPE);
+}
+
+static void test_az_map_glob_scope_missing(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "*@example.com alice scope=ssh\n", .claim = "alice@example.com", .scope = "openid"),
+                     OI_SCOPE);
+}
+
+static void test_az_map_scope_granted(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "alice@example.com root scope=sudo\n", .claim = "alice@example.com",
+                        .user = "root", .scope = "openid sudo"),
+                     OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP_LITERAL);
+}
+
+static void test_az_map_service_not_listed(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "alice@example.com root service=sudo\n", .claim = "alice@example.com",
+                        .user = "root", .service = "sshd"),
+                     OI_USER_MISMATCH);
+}
+
+static void test_az_map_service_listed(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "alice@example.com root service=sudo\n", .claim = "alice@example.com",
+                        .user = "root", .service = "sudo"),
+                     OI_OK);
+}
+
+static void test_az_map_client_not_listed(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("allowed_clients=cli,ci"), .map = "deploy@ci deploy client=ci\n",
+                        .claim = "deploy@ci", .user = "deploy", .client = "cli"),
+                     OI_USER_MISMATCH);
+}
+
+static void test_az_map_client_listed(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("allowed_clients=cli,ci"), .map = "deploy@ci deploy client=ci\n",
+                        .claim = "deploy@ci", .user = "deploy", .client = "ci"),
+                     OI_OK);
+}
+
+static void test_az_map_client_not_allowed_by_config(void **state)
+{
+    /* a map line's client= narrows allowed_clients, it never widens it */
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "deploy@ci deploy client=ci\n", .claim = "deploy@ci", .user = "deploy",
+                        .client = "ci"),
+                     OI_CLIENT);
+}
+
+/* ---- mapping: user_regex and user_map together ---- */
+
+#define PARTNER_MAP "bob@partner.org bob\n*@partner.org guest scope=guest\n"
+
+static void test_az_regex_and_map_regex_grants(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .map = PARTNER_MAP, .claim = "alice@example.com"), OI_OK);
+    assert_int_equal(g, OI_GRANT_REGEX);
+}
+
+static void test_az_regex_and_map_literal_grants(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .map = PARTNER_MAP, .claim = "bob@partner.org", .user = "bob"),
+                     OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP_LITERAL);
+}
+
+static void test_az_regex_and_map_literal_first(void **state)
+{
+    /* both would grant: the literal line is the stronger grant and is tried first */
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .map = "alice@example.com alice\n", .claim = "alice@example.com"),
+                     OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP_LITERAL);
+}
+
+static void test_az_regex_and_map_glob_grants(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .map = PARTNER_MAP, .claim = "carol@partner.org", .user = "guest",
+                        .scope = "guest"),
+                     OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP);
+}
+
+static void test_az_regex_and_map_scope(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .map = PARTNER_MAP, .claim = "carol@partner.org", .user = "guest"),
+                     OI_SCOPE);
+}
+
+static void test_az_regex_and_map_neither(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .map = PARTNER_MAP, .claim = "carol@other.org", .user = "carol"),
+                     OI_USER_MISMATCH);
+}
+
+static void test_az_regex_and_map_no_claim_equality(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .map = PARTNER_MAP, .claim = "alice"), OI_USER_MISMATCH);
+}
+
+/* ---- the floor: root and system accounts only through a literal map line ---- */
+
+static void test_floor_glob_root(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "* root\n", .claim = "alice@example.com", .user = "root", .account = true),
+                     OI_ROOT_DENIED);
+    assert_int_equal(g, OI_GRANT_MAP);
+}
+
+static void test_floor_domain_glob_daemon(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(
+        AZ(&g, .map = "*@example.com daemon\n", .claim = "alice@example.com", .user = "daemon", .account = true),
+        OI_SYSTEM_ACCOUNT);
+}
+
+static void test_floor_account_glob_root(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(
+        AZ(&g, .map = "alice@example.com roo?\n", .claim = "alice@example.com", .user = "root", .account = true),
+        OI_ROOT_DENIED);
+}
+
+static void test_floor_literal_root(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(
+        AZ(&g, .map = "alice@example.com root\n", .claim = "alice@example.com", .user = "root", .account = true),
+        OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP_LITERAL);
+}
+
+static void test_floor_literal_root_after_glob(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .map = "* root\nalice@example.com root\n", .claim = "alice@example.com", .user = "root",
+                        .account = true),
+                     OI_OK);
+}
+
+static void test_floor_literal_daemon(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(
+        AZ(&g, .map = "alice@example.com daemon\n", .claim = "alice@example.com", .user = "daemon", .account = true),
+        OI_OK);
+}
+
+static void test_floor_claim_root(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .claim = "root", .user = "root", .account = true), OI_ROOT_DENIED);
+    assert_int_equal(g, OI_GRANT_CLAIM);
+}
+
+static void test_floor_claim_daemon(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .claim = "daemon", .user = "daemon", .account = true), OI_SYSTEM_ACCOUNT);
+}
+
+static void test_floor_claim_nobody_ok(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .claim = "nobody", .user = "nobody", .account = true), OI_OK);
+}
+
+static void test_floor_min_uid_zero_claim_daemon(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("min_uid=0"), .claim = "daemon", .user = "daemon", .account = true), OI_OK);
+}
+
+static void test_floor_min_uid_zero_claim_root(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("min_uid=0"), .claim = "root", .user = "root", .account = true),
+                     OI_ROOT_DENIED);
+}
+
+static void test_floor_min_uid_zero_glob_root(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("min_uid=0"), .map = "* root\n", .claim = "alice@example.com",
+                        .user = "root", .account = true),
+                     OI_ROOT_DENIED);
+}
+
+static void test_floor_min_uid_zero_literal_root(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("min_uid=0"), .map = "alice@example.com root\n", .claim = "alice@example.com",
+                        .user = "root", .account = true),
+                     OI_OK);
+}
+
+static void test_floor_min_uid_above_nobody(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS("min_uid=65535"), .claim = "nobody", .user = "nobody", .account = true),
+                     OI_SYSTEM_ACCOUNT);
+}
+
+static void test_floor_regex_root(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .claim = "root@example.com", .user = "root", .account = true),
+                     OI_ROOT_DENIED);
+    assert_int_equal(g, OI_GRANT_REGEX);
+}
+
+static void test_floor_regex_daemon(void **state)
+{
+    enum oi_grant g;
+    assert_int_equal(AZ(&g, .args = OPTS(EMAIL_RE), .claim = "daemon@example.com", .user = "daemon", .account = true),
+                     OI_SYSTEM_ACCOUNT);
+}
+
+/* ---- oi_check_account with grants ---- */
+
+static void test_account_literal_root_ok(void **state)
+{
+    assert_int_equal(oi_check_account("root", 1000, OI_GRANT_MAP_LITERAL), OI_OK);
+}
+
+static void test_account_map_glob_root_denied(void **state)
+{
+    assert_int_equal(oi_check_account("root", 1000, OI_GRANT_MAP), OI_ROOT_DENIED);
+}
+
+static void test_account_regex_root_denied(void **state)
+{
+    assert_int_equal(oi_check_account("root", 0, OI_GRANT_REGEX), OI_ROOT_DENIED);
+}
+
+static void test_account_literal_daemon_ok(void **state)
+{
+    assert_int_equal(oi_check_account("daemon", 1000, OI_GRANT_MAP_LITERAL), OI_OK);
+}
+
+static void test_account_map_glob_daemon(void **state)
+{
+    assert_int_equal(oi_check_account("daemon", 1000, OI_GRANT_MAP), OI_SYSTEM_ACCOUNT);
+}
+
+static void test_account_min_uid_equal_ok(void **state)
+{
+    /* daemon is uid 1: not below min_uid=1 */
+    assert_int_equal(oi_check_account("daemon", 1, OI_GRANT_CLAIM), OI_OK);
+}
+
+static void test_account_min_uid_one_above(void **state)
+{
+    assert_int_equal(oi_check_account("daemon", 2, OI_GRANT_CLAIM), OI_SYSTEM_ACCOUNT);
+}
+
+static void test_account_literal_unknown(void **state)
+{
+    assert_int_equal(oi_check_account("oi-unit-no-such-user-7f3a9c", 1000, OI_GRANT_MAP_LITERAL), OI_USER_UNKNOWN);
+}
+
+/* ---- the new options ---- */
+
+static void test_cfg_user_regex_bad(void **state)
+{
+    expect_cfg_refused("user_regex=([a-z]+@example\\.com", "user_regex");
+}
+
+static void test_cfg_user_regex_compiled(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS(EMAIL_RE), &cfg);
+    bool compiled = cfg.user_re_compiled;
+    bool kept = cfg.user_regex != NULL && strcmp(cfg.user_regex, "([a-z]+)@example\\.com") == 0;
+    oi_config_free(&cfg);
+    assert_true(compiled);
+    assert_true(kept);
+}
+
+static void test_cfg_user_regex_unset(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("leeway=30"), &cfg);
+    bool unset = cfg.user_regex == NULL && !cfg.user_re_compiled;
+    oi_config_free(&cfg);
+    assert_true(unset);
+}
+
+static void test_cfg_any_scopes_list(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("any_scopes=sudo,pam:%s"), &cfg);
+    size_t n = cfg.any_scopes.n;
+    bool second = n == 2 && strcmp(cfg.any_scopes.items[1], "pam:%s") == 0;
+    oi_config_free(&cfg);
+    assert_int_equal(n, 2);
+    assert_true(second);
+}
+
+static void test_cfg_any_scopes_bad_escape(void **state)
+{
+    expect_cfg_refused("any_scopes=sudo,pam:%q", "any_scopes");
+}
+
+static void test_cfg_any_scopes_quote(void **state)
+{
+    expect_cfg_refused("any_scopes=su\"do", "any_scopes");
+}
+
+static void test_cfg_any_scopes_empty_item(void **state)
+{
+    expect_cfg_refused("any_scopes=sudo,,admin", "any_scopes");
+}
+
+static void test_cfg_min_uid_default(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("leeway=30"), &cfg);
+    long v = cfg.min_uid;
+    oi_config_free(&cfg);
+    assert_int_equal(v, 1000);
+}
+
+static void test_cfg_min_uid_zero(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("min_uid=0"), &cfg);
+    long v = cfg.min_uid;
+    oi_config_free(&cfg);
+    assert_int_equal(v, 0);
+}
+
+static void test_cfg_min_uid_max(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("min_uid=2147483647"), &cfg);
+    long v = cfg.min_uid;
+    oi_config_free(&cfg);
+    assert_int_equal(v, 2147483647);
+}
+
+static void test_cfg_min_uid_negative(void **state)
+{
+    expect_cfg_refused("min_uid=-1", "min_uid");
+}
+
+static void test_cfg_min_uid_too_big(void **state)
+{
+    expect_cfg_refused("min_uid=2147483648", "min_uid");
+}
+
+static void test_cfg_max_token_age_default_off(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("leeway=30"), &cfg);
+    long v = cfg.max_token_age;
+    oi_config_free(&cfg);
+    assert_int_equal(v, 0);
+}
+
+static void test_cfg_max_token_age_range_ends(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("max_token_age=1"), &cfg);
+    long lo = cfg.max_token_age;
+    oi_config_free(&cfg);
+    load_ok(OPTS("max_token_age=315360000"), &cfg);
+    long hi = cfg.max_token_age;
+    oi_config_free(&cfg);
+    assert_int_equal(lo, 1);
+    assert_int_equal(hi, 315360000);
+}
+
+static void test_cfg_max_token_age_zero(void **state)
+{
+    expect_cfg_refused("max_token_age=0", "max_token_age");
+}
+
+static void test_cfg_max_token_age_too_big(void **state)
+{
+    expect_cfg_refused("max_token_age=315360001", "max_token_age");
+}
+
+static void test_cfg_export_env_default_on(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("leeway=30"), &cfg);
+    bool v = cfg.export_env;
+    oi_config_free(&cfg);
+    assert_true(v);
+}
+
+static void test_cfg_export_env_off(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("export_env=no"), &cfg);
+    bool v = cfg.export_env;
+    oi_config_free(&cfg);
+    assert_false(v);
+}
+
+static void test_cfg_export_env_bad(void **state)
+{
+    expect_cfg_refused("export_env=maybe", "export_env");
+}
+
+static void test_cfg_user_map_kept(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("user_map=/etc/security/oauth2_users"), &cfg);
+    bool kept = cfg.user_map != NULL && strcmp(cfg.user_map, "/etc/security/oauth2_users") == 0;
+    oi_config_free(&cfg);
+    assert_true(kept);
+}
+
+/* ---- oi_policy_check and oi_facts_from_info with a map ---- */
+
+#define EMAIL_ANSWER                                                                                                 \
+    WITH_SUB(",\"sub\":\"5f0c6a1e\",\"email\":\"alice@example.com\",\"scope\":\"openid ssh\",\"iat\":1700000000")
+
+static enum oi_reason check_answer(const char *json, const char *map_text, struct oi_facts *facts,
+                                   enum oi_grant *grant)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("user_claim=email"), &cfg);
+    struct oi_usermap map;
+    struct oi_config_error err;
+    if (oi_usermap_parse(&map, "/etc/map", map_text, strlen(map_text), &err) != 0) {
+        oi_config_free(&cfg);
+        fail_msg("map refused: %s: %s", err.where, err.what);
+    }
+    struct oi_token_info info;
+    char why[200];
+    enum oi_reason r = oi_parse_answer(json, strlen(json), &info, why, sizeof(why));
+    if (r == OI_OK) {
+        struct oi_subject subj = {"alice", "sshd", "bastion"};
+        r = oi_policy_check(&cfg, &map, &info, &subj, NOW, facts, grant);
+    }
+    oi_token_info_free(&info);
+    oi_usermap_free(&map);
+    oi_config_free(&cfg);
+    return r;
+}
+
+static void test_policy_map_facts_kept(void **state)
+{
+    struct oi_facts f;
+    enum oi_grant g = OI_GRANT_NONE;
+    assert_int_equal(check_answer(EMAIL_ANSWER, "alice@example.com alice\n", &f, &g), OI_OK);
+    assert_int_equal(g, OI_GRANT_MAP_LITERAL);
+    assert_string_equal(f.claim, "alice@example.com");
+    assert_string_equal(f.client_id, "cli");
+    assert_string_equal(f.scope, "openid ssh");
+    assert_true(f.has_exp);
+    assert_true(f.exp == INT64_C(1700003600));
+    assert_true(f.has_iat);
+    assert_true(f.iat == NOW);
+    oi_facts_free(&f);
+}
+
+static void test_policy_map_refusal_clears_facts(void **state)
+{
+    struct oi_facts f;
+    enum oi_grant g = OI_GRANT_NONE;
+    assert_int_equal(check_answer(EMAIL_ANSWER, "bob@example.com alice\n", &f, &g), OI_USER_MISMATCH);
+    assert_null(f.claim);
+    assert_null(f.client_id);
+    assert_null(f.scope);
+}
+
+static void test_policy_map_not_sub(void **state)
+{
+    /* with user_claim=email the map is matched against the e-mail, never the sub */
+    struct oi_facts f;
+    enum oi_grant g = OI_GRANT_NONE;
+    assert_int_equal(check_answer(EMAIL_ANSWER, "5f0c6a1e alice\n", &f, &g), OI_USER_MISMATCH);
+}
+
+static void test_facts_absent_fields_null(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("leeway=30"), &cfg);
+    static const char json[] = "{\"active\":true,\"sub\":\"alice\"}";
+    struct oi_token_info info;
+    char why[200];
+    struct oi_facts f;
+    enum oi_reason r = oi_parse_answer(json, strlen(json), &info, why, sizeof(why));
+    if (r == OI_OK)
+        r = oi_facts_from_info(&cfg, &info, &f);
+    oi_token_info_free(&info);
+    oi_config_free(&cfg);
+    assert_int_equal(r, OI_OK);
+    assert_string_equal(f.claim, "alice");
+    assert_null(f.client_id);
+    assert_null(f.scope);
+    assert_false(f.has_exp);
+    assert_false(f.has_iat);
+    oi_facts_free(&f);
+}
+
+static void test_facts_claim_with_nul(void **state)
+{
+    struct oi_config cfg;
+    load_ok(OPTS("leeway=30"), &cfg);
+    static const char json[] = "{\"active\":true,\"sub\":\"alice\\u0000root\"}";
+    struct oi_token_info info;
+    char why[200];
+    struct oi_facts f;
+    enum oi_reason r = oi_parse_answer(json, strlen(json), &info, why, sizeof(why));
+    if (r == OI_OK)
+        r = oi_facts_from_info(&cfg, &info, &f);
+    oi_token_info_free(&info);
+    oi_config_free(&cfg);
+    assert_int_equal(r, OI_USER_MISMATCH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -792,6 +1768,118 @@ int main(void)
         cmocka_unit_test(test_account_unknown),
         cmocka_unit_test(test_account_empty_unknown),
         cmocka_unit_test(test_account_nobody_ok),
+        cmocka_unit_test(test_az_defaults_claim_grant),
+        cmocka_unit_test(test_az_exp_missing),
+        cmocka_unit_test(test_az_exp_at_leeway_edge),
+        cmocka_unit_test(test_az_exp_inside_leeway),
+        cmocka_unit_test(test_az_age_no_iat),
+        cmocka_unit_test(test_az_age_too_old),
+        cmocka_unit_test(test_az_age_at_limit_ok),
+        cmocka_unit_test(test_az_age_fresh_ok),
+        cmocka_unit_test(test_az_age_leeway_zero),
+        cmocka_unit_test(test_az_age_unset_old_iat_ok),
+        cmocka_unit_test(test_az_expired_before_age),
+        cmocka_unit_test(test_az_age_before_client),
+        cmocka_unit_test(test_az_client_not_allowed),
+        cmocka_unit_test(test_az_client_missing),
+        cmocka_unit_test(test_az_client_star_missing_ok),
+        cmocka_unit_test(test_az_client_before_scope),
+        cmocka_unit_test(test_az_required_template_ok),
+        cmocka_unit_test(test_az_required_template_other_user),
+        cmocka_unit_test(test_az_required_service_template),
+        cmocka_unit_test(test_az_required_service_template_other),
+        cmocka_unit_test(test_az_any_one_granted),
+        cmocka_unit_test(test_az_any_none_granted),
+        cmocka_unit_test(test_az_any_no_scope_claim),
+        cmocka_unit_test(test_az_any_exact_words),
+        cmocka_unit_test(test_az_any_service_template),
+        cmocka_unit_test(test_az_any_service_template_other),
+        cmocka_unit_test(test_az_any_user_template),
+        cmocka_unit_test(test_az_any_user_template_other),
+        cmocka_unit_test(test_az_any_and_required_ok),
+        cmocka_unit_test(test_az_any_and_required_required_missing),
+        cmocka_unit_test(test_az_any_and_required_any_missing),
+        cmocka_unit_test(test_az_scope_before_mapping),
+        cmocka_unit_test(test_az_claim_mismatch),
+        cmocka_unit_test(test_az_regex_grants),
+        cmocka_unit_test(test_az_regex_whole_claim_suffix),
+        cmocka_unit_test(test_az_regex_whole_claim_prefix),
+        cmocka_unit_test(test_az_regex_group_other_user),
+        cmocka_unit_test(test_az_regex_group_not_whole_match),
+        cmocka_unit_test(test_az_regex_no_group),
+        cmocka_unit_test(test_az_regex_no_group_whole_claim),
+        cmocka_unit_test(test_az_regex_unset_group_not_whole_match),
+        cmocka_unit_test(test_az_regex_replaces_claim_equality),
+        cmocka_unit_test(test_az_map_refuses_claim_equality),
+        cmocka_unit_test(test_az_map_literal_grant),
+        cmocka_unit_test(test_az_map_glob_grant),
+        cmocka_unit_test(test_az_map_account_glob_grant),
+        cmocka_unit_test(test_az_map_literal_before_earlier_glob),
+        cmocka_unit_test(test_az_map_no_line),
+        cmocka_unit_test(test_az_map_literal_scope_missing),
+        cmocka_unit_test(test_az_map_glob_scope_missing),
+        cmocka_unit_test(test_az_map_scope_granted),
+        cmocka_unit_test(test_az_map_service_not_listed),
+        cmocka_unit_test(test_az_map_service_listed),
+        cmocka_unit_test(test_az_map_client_not_listed),
+        cmocka_unit_test(test_az_map_client_listed),
+        cmocka_unit_test(test_az_map_client_not_allowed_by_config),
+        cmocka_unit_test(test_az_regex_and_map_regex_grants),
+        cmocka_unit_test(test_az_regex_and_map_literal_grants),
+        cmocka_unit_test(test_az_regex_and_map_literal_first),
+        cmocka_unit_test(test_az_regex_and_map_glob_grants),
+        cmocka_unit_test(test_az_regex_and_map_scope),
+        cmocka_unit_test(test_az_regex_and_map_neither),
+        cmocka_unit_test(test_az_regex_and_map_no_claim_equality),
+        cmocka_unit_test(test_floor_glob_root),
+        cmocka_unit_test(test_floor_domain_glob_daemon),
+        cmocka_unit_test(test_floor_account_glob_root),
+        cmocka_unit_test(test_floor_literal_root),
+        cmocka_unit_test(test_floor_literal_root_after_glob),
+        cmocka_unit_test(test_floor_literal_daemon),
+        cmocka_unit_test(test_floor_claim_root),
+        cmocka_unit_test(test_floor_claim_daemon),
+        cmocka_unit_test(test_floor_claim_nobody_ok),
+        cmocka_unit_test(test_floor_min_uid_zero_claim_daemon),
+        cmocka_unit_test(test_floor_min_uid_zero_claim_root),
+        cmocka_unit_test(test_floor_min_uid_zero_glob_root),
+        cmocka_unit_test(test_floor_min_uid_zero_literal_root),
+        cmocka_unit_test(test_floor_min_uid_above_nobody),
+        cmocka_unit_test(test_floor_regex_root),
+        cmocka_unit_test(test_floor_regex_daemon),
+        cmocka_unit_test(test_account_literal_root_ok),
+        cmocka_unit_test(test_account_map_glob_root_denied),
+        cmocka_unit_test(test_account_regex_root_denied),
+        cmocka_unit_test(test_account_literal_daemon_ok),
+        cmocka_unit_test(test_account_map_glob_daemon),
+        cmocka_unit_test(test_account_min_uid_equal_ok),
+        cmocka_unit_test(test_account_min_uid_one_above),
+        cmocka_unit_test(test_account_literal_unknown),
+        cmocka_unit_test(test_cfg_user_regex_bad),
+        cmocka_unit_test(test_cfg_user_regex_compiled),
+        cmocka_unit_test(test_cfg_user_regex_unset),
+        cmocka_unit_test(test_cfg_any_scopes_list),
+        cmocka_unit_test(test_cfg_any_scopes_bad_escape),
+        cmocka_unit_test(test_cfg_any_scopes_quote),
+        cmocka_unit_test(test_cfg_any_scopes_empty_item),
+        cmocka_unit_test(test_cfg_min_uid_default),
+        cmocka_unit_test(test_cfg_min_uid_zero),
+        cmocka_unit_test(test_cfg_min_uid_max),
+        cmocka_unit_test(test_cfg_min_uid_negative),
+        cmocka_unit_test(test_cfg_min_uid_too_big),
+        cmocka_unit_test(test_cfg_max_token_age_default_off),
+        cmocka_unit_test(test_cfg_max_token_age_range_ends),
+        cmocka_unit_test(test_cfg_max_token_age_zero),
+        cmocka_unit_test(test_cfg_max_token_age_too_big),
+        cmocka_unit_test(test_cfg_export_env_default_on),
+        cmocka_unit_test(test_cfg_export_env_off),
+        cmocka_unit_test(test_cfg_export_env_bad),
+        cmocka_unit_test(test_cfg_user_map_kept),
+        cmocka_unit_test(test_policy_map_facts_kept),
+        cmocka_unit_test(test_policy_map_refusal_clears_facts),
+        cmocka_unit_test(test_policy_map_not_sub),
+        cmocka_unit_test(test_facts_absent_fields_null),
+        cmocka_unit_test(test_facts_claim_with_nul),
     };
     return cmocka_run_group_tests_name("unit_policy", tests, group_setup, group_teardown);
 }
