@@ -10,15 +10,15 @@ tests_unit_cfg_SOURCES = tests/unit_cfg.c
 tests_unit_cfg_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_cfg_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_precheck_SOURCES = tests/unit_precheck.c
+tests_unit_precheck_SOURCES = tests/unit_precheck.c tests/unit_common.c tests/unit_common.h
 tests_unit_precheck_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_precheck_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_introspect_SOURCES = tests/unit_introspect.c
+tests_unit_introspect_SOURCES = tests/unit_introspect.c tests/unit_common.c tests/unit_common.h
 tests_unit_introspect_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_introspect_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_policy_SOURCES = tests/unit_policy.c
+tests_unit_policy_SOURCES = tests/unit_policy.c tests/unit_common.c tests/unit_common.h
 tests_unit_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_policy_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cfg.h"
+#include "unit_common.h"
 #include "http.h"
 #include "introspect.h"
 #include "reason.h"
@@ -617,47 +618,7 @@ static void test_claim_keeps_embedded_nul(void **state)
 
 /* ---- request form and Authorization ---- */
 
-static char tmpdir[PATH_MAX];
-static char empty_conf[PATH_MAX + 16];
-static char conf_arg[PATH_MAX + 32];
 
-static int group_setup(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    if (base == NULL || base[0] != '/')
-        base = "/tmp";
-    snprintf(tmpdir, sizeof(tmpdir), "%s/oi-unit-introspect-XXXXXX", base);
-    if (mkdtemp(tmpdir) == NULL)
-        return -1;
-    snprintf(empty_conf, sizeof(empty_conf), "%s/empty.conf", tmpdir);
-    int fd = open(empty_conf, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    snprintf(conf_arg, sizeof(conf_arg), "conf=%s", empty_conf);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    unlink(empty_conf);
-    rmdir(tmpdir);
-    return 0;
-}
-
-static void load(struct oi_config *cfg, const char *const *args)
-{
-    const char *argv[16];
-    int argc = 0;
-    struct oi_config_error err;
-    argv[argc++] = conf_arg;
-    for (size_t i = 0; args[i] != NULL && argc < 16; i++)
-        argv[argc++] = args[i];
-    if (oi_config_load(cfg, argc, argv, &err) != 0)
-        fail_msg("config refused: %s: %s %s", err.where, err.key, err.what);
-}
-
-#define LOAD(cfg, ...) load((cfg), (const char *const[]){__VA_ARGS__, NULL})
 /* The secret_file is never read here: only the builders are tested. */
 #define SECRET_FILE "secret_file=/nonexistent/secret"
 
@@ -665,7 +626,7 @@ static void expect_form(const char *const *args, const char *token, const char *
                         const char *secret, const char *want)
 {
     struct oi_config cfg;
-    load(&cfg, args);
+    unit_config_load(&cfg, args);
     char *form = oi_build_form(&cfg, token, scopes, secret);
     oi_config_free(&cfg);
     assert_non_null(form);
@@ -774,7 +735,7 @@ static void test_form_long_token(void **state)
 static char *authorization(const char *const *args, const char *secret)
 {
     struct oi_config cfg;
-    load(&cfg, args);
+    unit_config_load(&cfg, args);
     char *h = oi_build_authorization(&cfg, secret);
     oi_config_free(&cfg);
     return h;
@@ -976,5 +937,5 @@ int main(void)
         cmocka_unit_test(test_encode_control_and_utf8),
         cmocka_unit_test(test_encode_empty),
     };
-    return cmocka_run_group_tests_name("unit_introspect", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("unit_introspect", tests, unit_group_setup, unit_group_teardown);
 }

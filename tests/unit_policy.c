@@ -15,39 +15,13 @@
 #include <cmocka.h>
 
 #include "cfg.h"
+#include "unit_common.h"
 #include "introspect.h"
 #include "policy.h"
 #include "reason.h"
 
 #define NOW INT64_C(1700000000)
 
-static char tmpdir[PATH_MAX];
-static char empty_conf[PATH_MAX + 16];
-static char conf_arg[PATH_MAX + 32];
-
-static int group_setup(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    if (base == NULL || base[0] != '/')
-        base = "/tmp";
-    snprintf(tmpdir, sizeof(tmpdir), "%s/oi-unit-policy-XXXXXX", base);
-    if (mkdtemp(tmpdir) == NULL)
-        return -1;
-    snprintf(empty_conf, sizeof(empty_conf), "%s/empty.conf", tmpdir);
-    int fd = open(empty_conf, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    snprintf(conf_arg, sizeof(conf_arg), "conf=%s", empty_conf);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    unlink(empty_conf);
-    rmdir(tmpdir);
-    return 0;
-}
 
 /* Decide at NOW on the answer `json` for `user`, with the configuration conf=<empty> + args
  * + (unless args give them) admin_url=https://hydra.example and allowed_clients=cli. */
@@ -57,7 +31,7 @@ static enum oi_reason decide_for(const char *const *args, const char *user, cons
     const char *argv[24];
     int argc = 0;
     bool has_endpoint = false, has_clients = false;
-    argv[argc++] = conf_arg;
+    argv[argc++] = unit_conf_arg;
     for (size_t i = 0; args[i] != NULL && argc < 20; i++) {
         has_endpoint |= strncmp(args[i], "admin_url=", 10) == 0 || strncmp(args[i], "introspect_url=", 15) == 0;
         has_clients |= strncmp(args[i], "allowed_clients=", 16) == 0;
@@ -703,7 +677,7 @@ static int load_args(const char *const *args, struct oi_config *cfg, struct oi_c
     const char *argv[24];
     int argc = 0;
     bool has_clients = false;
-    argv[argc++] = conf_arg;
+    argv[argc++] = unit_conf_arg;
     argv[argc++] = "admin_url=https://hydra.example";
     for (size_t i = 0; args[i] != NULL && argc < 20; i++) {
         has_clients |= strncmp(args[i], "allowed_clients=", 16) == 0;
@@ -1881,5 +1855,5 @@ int main(void)
         cmocka_unit_test(test_facts_absent_fields_null),
         cmocka_unit_test(test_facts_claim_with_nul),
     };
-    return cmocka_run_group_tests_name("unit_policy", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("unit_policy", tests, unit_group_setup, unit_group_teardown);
 }

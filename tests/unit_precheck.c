@@ -15,52 +15,10 @@
 #include <cmocka.h>
 
 #include "cfg.h"
+#include "unit_common.h"
 #include "precheck.h"
 #include "reason.h"
 
-/* An empty config file, so the system default file is never read. */
-static char tmpdir[PATH_MAX];
-static char empty_conf[PATH_MAX + 16];
-static char conf_arg[PATH_MAX + 32];
-
-static int group_setup(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    if (base == NULL || base[0] != '/')
-        base = "/tmp";
-    snprintf(tmpdir, sizeof(tmpdir), "%s/oi-unit-precheck-XXXXXX", base);
-    if (mkdtemp(tmpdir) == NULL)
-        return -1;
-    snprintf(empty_conf, sizeof(empty_conf), "%s/empty.conf", tmpdir);
-    int fd = open(empty_conf, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    snprintf(conf_arg, sizeof(conf_arg), "conf=%s", empty_conf);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    unlink(empty_conf);
-    rmdir(tmpdir);
-    return 0;
-}
-
-/* Load a config from conf=<empty> plus the given pam.d arguments (NULL-terminated). */
-static void load(struct oi_config *cfg, const char *const *args)
-{
-    const char *argv[16];
-    int argc = 0;
-    struct oi_config_error err;
-    argv[argc++] = conf_arg;
-    for (size_t i = 0; args[i] != NULL && argc < 16; i++)
-        argv[argc++] = args[i];
-    if (oi_config_load(cfg, argc, argv, &err) != 0)
-        fail_msg("config refused: %s: %s %s", err.where, err.key, err.what);
-}
-
-#define LOAD(cfg, ...) load((cfg), (const char *const[]){__VA_ARGS__, NULL})
 #define HYDRA "admin_url=https://hydra.example", "allowed_clients=cli"
 #define HYDRA_V1 "flavor=hydra-v1", HYDRA
 #define RFC7662 "flavor=rfc7662", "introspect_url=https://op.example/token/introspection", "auth=none", \
@@ -69,7 +27,7 @@ static void load(struct oi_config *cfg, const char *const *args)
 static enum oi_reason check(const char *const *args, const char *token)
 {
     struct oi_config cfg;
-    load(&cfg, args);
+    unit_config_load(&cfg, args);
     enum oi_reason r = oi_precheck(&cfg, token);
     oi_config_free(&cfg);
     return r;
@@ -440,5 +398,5 @@ int main(void)
         cmocka_unit_test(test_rfc7662_empty_part_ok),
         cmocka_unit_test(test_rfc7662_base64_chars_ok),
     };
-    return cmocka_run_group_tests_name("unit_precheck", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("unit_precheck", tests, unit_group_setup, unit_group_teardown);
 }
