@@ -56,6 +56,8 @@ static const struct opt_def options[] = {
     LIST(any_scopes),
     LONG(max_token_age, 1, 315360000),
     FLAG(export_env),
+    SPECIAL("revoke_on_close"),
+    STR(sid_claim),
     LONG(leeway, 0, 3600),
     STR(token_prefix),
     LONG(max_token_length, 16, 1048576),
@@ -157,6 +159,36 @@ static int set_string(char **field, const char *value)
     return 0;
 }
 
+/* revoke_on_close = login | consent | login,consent (either order) | no */
+static int parse_revoke(struct oi_config *cfg, struct parse_state *st, const char *value,
+                        struct oi_config_error *err)
+{
+    const char *key = "revoke_on_close";
+    const char *usage = "needs login, consent, login,consent or no";
+    cfg->revoke_on_close = 0;
+    if (value == NULL || *value == '\0')
+        return fail(err, st->where, key, "%s", usage);
+    if (strcmp(value, "no") == 0)
+        return 0;
+    for (const char *p = value; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        unsigned bit = n == 5 && strncmp(p, "login", 5) == 0     ? OI_REVOKE_LOGIN
+                       : n == 7 && strncmp(p, "consent", 7) == 0 ? OI_REVOKE_CONSENT
+                                                                 : 0;
+        if (bit == 0 || (cfg->revoke_on_close & bit) != 0) {
+            cfg->revoke_on_close = 0;
+            return fail(err, st->where, key, "'%s': %s", value, usage);
+        }
+        cfg->revoke_on_close |= bit;
+        p += n;
+        if (*p == ',' && *++p == '\0') {
+            cfg->revoke_on_close = 0;
+            return fail(err, st->where, key, "'%s': %s", value, usage);
+        }
+    }
+    return 0;
+}
+
 static int apply_special(struct oi_config *cfg, struct parse_state *st, const char *key,
                          const char *value, struct oi_config_error *err)
 {
@@ -191,6 +223,8 @@ static int apply_special(struct oi_config *cfg, struct parse_state *st, const ch
         cfg->any_client = oi_strlist_contains(&cfg->allowed_clients, "*", 1);
         return rc;
     }
+    if (strcmp(key, "revoke_on_close") == 0)
+        return parse_revoke(cfg, st, value, err);
     if (strcmp(key, "use_first_pass") == 0 || strcmp(key, "try_first_pass") == 0) {
         bool on;
         if (!parse_flag(value, &on))
@@ -399,6 +433,34 @@ static bool url_is_http(const char *url)
     return url != NULL && oi_skip_prefix(url, "http://") != NULL;
 }
 
+/* The admin API base for session revocation and health: admin_url without trailing slashes, or
+ * introspect_url without its Hydra introspection path. NULL (no error) when neither applies. */
+static int derive_admin_base(struct oi_config *cfg)
+{
+    const char *url = cfg->admin_url ? cfg->admin_url : cfg->introspect_url;
+    size_t n = url ? strlen(url) : 0;
+    if (cfg->flavor == OI_FLAVOR_RFC7662 || url == NULL)
+        return 0;
+    if (cfg->admin_url) {
+        while (n > 0 && url[n - 1] == '/')
+            n--;
+    } else {
+        static const char *suffixes[] = {"/admin/oauth2/introspect", "/oauth2/introspect"};
+        size_t i = cfg->flavor == OI_FLAVOR_HYDRA ? 0 : 1;
+        for (; i < 2; i++) {
+            size_t sl = strlen(suffixes[i]);
+            if (n > sl && strcmp(url + n - sl, suffixes[i]) == 0) {
+                n -= sl;
+                break;
+            }
+        }
+        if (i == 2)
+            return 0;
+    }
+    cfg->admin_base = strndup(url, n);
+    return cfg->admin_base ? 0 : -2;
+}
+
 static int derive_endpoint(struct oi_config *cfg, struct oi_config_error *err)
 {
     const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
@@ -446,6 +508,15 @@ static int check_scope_templates(const struct oi_strlist *l, const char *key, st
     return 0;
 }
 
+/* "sub", "ext.sid": dot-separated, no empty part. */
+static bool is_claim_path(const char *path)
+{
+    for (const char *p = path; *p; p++)
+        if (*p == '.' && (p == path || p[1] == '.' || p[1] == '\0'))
+            return false;
+    return true;
+}
+
 static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
 {
     const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
@@ -457,6 +528,8 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
     if (!is_set(st, "auth"))
         cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
     int rc = derive_endpoint(cfg, err);
+    if (rc == 0)
+        rc = derive_admin_base(cfg);
     if (rc != 0)
         return rc;
     if (url_is_http(cfg->introspect_url) && !cfg->allow_http)
@@ -504,9 +577,19 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
         }
         cfg->user_re_compiled = true;
     }
-    for (const char *p = cfg->user_claim; *p; p++)
-        if (*p == '.' && (p == cfg->user_claim || p[1] == '.' || p[1] == '\0'))
-            return fail(err, w, "user_claim", "'%s' is not a dotted claim path", cfg->user_claim);
+    if (!is_claim_path(cfg->user_claim))
+        return fail(err, w, "user_claim", "'%s' is not a dotted claim path", cfg->user_claim);
+    if (cfg->sid_claim != NULL && !is_claim_path(cfg->sid_claim))
+        return fail(err, w, "sid_claim", "'%s' is not a dotted claim path", cfg->sid_claim);
+    if (cfg->sid_claim != NULL && cfg->flavor == OI_FLAVOR_HYDRA_V1)
+        return fail(err, w, "sid_claim",
+                    "Hydra 1.x (flavor=hydra-v1) cannot revoke a login session by sid");
+    if (cfg->revoke_on_close != 0 && cfg->flavor == OI_FLAVOR_RFC7662)
+        return fail(err, w, "revoke_on_close",
+                    "needs a Hydra flavour: an RFC 7662 server has no session API");
+    if (cfg->revoke_on_close != 0 && cfg->admin_base == NULL)
+        return fail(err, w, "revoke_on_close",
+                    "needs admin_url (introspect_url does not end in a Hydra introspection path)");
     return 0;
 }
 
@@ -561,7 +644,7 @@ void oi_config_free(struct oi_config *cfg)
                         &cfg->pinned_pubkey, &cfg->client_cert,  &cfg->client_key,
                         &cfg->proxy,       &cfg->issuer,         &cfg->user_claim,
                         &cfg->token_prefix, &cfg->prompt,        &cfg->conf_path,
-                        &cfg->user_map};
+                        &cfg->user_map,    &cfg->admin_base,     &cfg->sid_claim};
     if (cfg->user_re_compiled)
         regfree(&cfg->user_re);
     cfg->user_re_compiled = false;

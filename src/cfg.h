@@ -15,11 +15,16 @@
 enum oi_flavor { OI_FLAVOR_HYDRA, OI_FLAVOR_HYDRA_V1, OI_FLAVOR_RFC7662 };
 enum oi_auth { OI_AUTH_NONE, OI_AUTH_BASIC, OI_AUTH_POST, OI_AUTH_BEARER };
 enum oi_pass { OI_PASS_PROMPT, OI_PASS_USE_FIRST, OI_PASS_TRY_FIRST };
+/* revoke_on_close: bits for what pam_sm_close_session revokes (0: nothing). */
+#define OI_REVOKE_LOGIN 1u
+#define OI_REVOKE_CONSENT 2u
 
 struct oi_config {
     enum oi_flavor flavor;
     char *admin_url;
     char *introspect_url; /* after oi_config_load: the endpoint actually called */
+    char *admin_base;     /* after oi_config_load: the Hydra admin API base (session revocation,
+                           * health), NULL for rfc7662 or an introspect_url of unknown shape */
     enum oi_auth auth;
     char *client_id;
     char *secret_file;
@@ -46,6 +51,8 @@ struct oi_config {
     struct oi_strlist any_scopes; /* templates: at least one must be granted */
     long max_token_age; /* seconds since iat; 0: no limit */
     bool export_env;
+    unsigned revoke_on_close; /* OI_REVOKE_* bits */
+    char *sid_claim;          /* claim path holding the Hydra login session id, e.g. ext.sid */
     long leeway;
     char *token_prefix;
     long max_token_length;

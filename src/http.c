@@ -146,6 +146,9 @@ enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi
 
     CURLcode cc = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &resp->total_seconds);
+    curl_easy_getinfo(curl, CURLINFO_NAMELOOKUP_TIME, &resp->dns_seconds);
+    curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &resp->connect_seconds);
+    curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME, &resp->tls_seconds);
     if (sink.too_large || cc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(err, errlen, "answer larger than %d bytes", OI_HTTP_MAX_BODY);
         result = OI_HTTP_TOO_LARGE;

@@ -22,6 +22,9 @@ struct oi_http_response {
     char ratelimit_reset[32];
     char location[256];
     double total_seconds;
+    /* From the start of the request, also when no answer arrived (0: the step was not reached):
+     * name resolved, TCP connected, TLS handshake done. For the tool's ping. */
+    double dns_seconds, connect_seconds, tls_seconds;
 };
 
 struct oi_http_request {

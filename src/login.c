@@ -141,6 +141,36 @@ void oi_outcome_init(struct oi_outcome *out, enum oi_reason reason)
 void oi_outcome_free(struct oi_outcome *out)
 {
     oi_facts_free(&out->facts);
+    char **owned[] = {&out->subject, &out->sid, &out->claim, &out->scope};
+    for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+        free(*owned[i]);
+        *owned[i] = NULL;
+    }
+}
+
+/* *dst: a copy of the counted string, or NULL when absent or holding a NUL byte. false on OOM. */
+static bool copy_value(const struct oi_jstr *j, char **dst)
+{
+    *dst = NULL;
+    if (j->s == NULL || memchr(j->s, '\0', j->len) != NULL)
+        return true;
+    *dst = strndup(j->s, j->len);
+    return *dst != NULL;
+}
+
+/* What the answer says, kept for the caller whatever the decision. */
+static enum oi_reason keep_answer(const struct oi_config *cfg, const struct oi_token_info *info,
+                                  struct oi_outcome *out)
+{
+    struct oi_jstr claim = {0}, sid = {0};
+    oi_claim_string(info, cfg->user_claim, &claim);
+    if (cfg->sid_claim != NULL)
+        oi_claim_string(info, cfg->sid_claim, &sid);
+    out->has_exp = info->has_exp;
+    if (!copy_value(&info->sub, &out->subject) || !copy_value(&sid, &out->sid) ||
+        !copy_value(&claim, &out->claim) || !copy_value(&info->scope, &out->scope))
+        return OI_NOMEM;
+    return OI_OK;
 }
 
 /* The user map, when configured; a map that cannot be read is a configuration error. */
@@ -202,11 +232,17 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
     oi_sanitize(out->sub, sizeof(out->sub), info.sub.s, info.sub.len);
     oi_sanitize(out->client_id, sizeof(out->client_id), info.client_id.s, info.client_id.len);
     out->exp = info.exp;
-    enum oi_grant grant;
+    if (info.active)
+        reason = keep_answer(cfg, &info, out);
+    if (reason != OI_OK)
+        goto out;
+    enum oi_grant grant = OI_GRANT_NONE;
     reason = oi_policy_check(cfg, cfg->user_map ? &map : NULL, &info, subj, (int64_t)time(NULL),
                              &out->facts, &grant);
     if (reason == OI_OK)
         reason = oi_check_account(subj->user, cfg->min_uid, grant);
+    if (reason == OI_OK)
+        out->grant = grant;
 out:
     if (reason != OI_OK)
         oi_facts_free(&out->facts);

@@ -2,6 +2,7 @@
 #ifndef OI_LOGIN_H
 #define OI_LOGIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "cfg.h"
 #include "log.h"
@@ -16,6 +17,14 @@ struct oi_outcome {
     char fp[OI_FP_LEN + 2]; /* "-" when the secret never qualified as a token */
     int64_t exp;
     struct oi_facts facts; /* on success: what the login rests on (oi_outcome_free) */
+    /* Once the server answered active, also after a refusal (for the tool, and revoke_on_close);
+     * owned, NUL-free copies, NULL when absent; freed by oi_outcome_free. */
+    char *subject; /* the token's sub, not sanitised */
+    char *sid;     /* the sid_claim value, NULL when sid_claim is not set */
+    char *claim;   /* the user_claim value */
+    char *scope;   /* the granted scopes */
+    bool has_exp;
+    enum oi_grant grant; /* on success: how the account was reached */
 };
 
 /* Empty outcome ("-" for every value) with this reason. */

@@ -12,12 +12,15 @@
 #include "cfg.h"
 #include "log.h"
 #include "login.h"
+#include "revoke.h"
 
-/* What acct_mgmt needs to know about a login this module allowed in this handle. */
+/* What acct_mgmt and close_session need to know about a login this module allowed in this handle. */
 #define OI_DATA_KEY "pam_oauth2_introspect:login"
 struct oi_login_record {
     char *user;
     struct oi_facts facts;
+    char *subject; /* the token's sub (revoke_on_close); NULL when absent */
+    char *sid;     /* the sid_claim value; NULL when not configured or absent */
 };
 
 static void free_record(pam_handle_t *pamh, void *data, int error_status)
@@ -25,6 +28,8 @@ static void free_record(pam_handle_t *pamh, void *data, int error_status)
     struct oi_login_record *rec = data;
     free(rec->user);
     oi_facts_free(&rec->facts);
+    free(rec->subject);
+    free(rec->sid);
     free(rec);
 }
 
@@ -32,11 +37,16 @@ static void free_record(pam_handle_t *pamh, void *data, int error_status)
 static const char *const env_names[] = {"OAUTH2_SUB", "OAUTH2_CLIENT_ID", "OAUTH2_SCOPE",
                                         "OAUTH2_EXP", "OAUTH2_TOKEN_FP"};
 
+/* Only when sid_claim is set and the token carries it (for oauth2-introspect revoke --from-pam). */
+#define OI_ENV_SID "OAUTH2_SID"
+
 static void clear_env(pam_handle_t *pamh)
 {
     for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++)
         if (pam_getenv(pamh, env_names[i]) != NULL)
             pam_putenv(pamh, env_names[i]); /* a name without '=' removes it */
+    if (pam_getenv(pamh, OI_ENV_SID) != NULL)
+        pam_putenv(pamh, OI_ENV_SID);
 }
 
 static int export_env(pam_handle_t *pamh, const struct oi_outcome *out)
@@ -57,6 +67,12 @@ static int export_env(pam_handle_t *pamh, const struct oi_outcome *out)
         int rc = pam_putenv(pamh, buf);
         if (rc != PAM_SUCCESS)
             return rc;
+    }
+    if (out->sid != NULL) {
+        char sid[129], buf[160];
+        oi_sanitize(sid, sizeof(sid), out->sid, strlen(out->sid));
+        snprintf(buf, sizeof(buf), "%s=%s", OI_ENV_SID, sid);
+        return pam_putenv(pamh, buf);
     }
     return PAM_SUCCESS;
 }
@@ -149,6 +165,9 @@ static int remember_login(pam_handle_t *pamh, const char *user, struct oi_outcom
     }
     rec->facts = out->facts;
     memset(&out->facts, 0, sizeof(out->facts));
+    rec->subject = out->subject;
+    rec->sid = out->sid;
+    out->subject = out->sid = NULL;
     int rc = pam_set_data(pamh, OI_DATA_KEY, rec, free_record);
     if (rc != PAM_SUCCESS)
         free_record(pamh, rec, rc);
@@ -231,6 +250,31 @@ static int account(pam_handle_t *pamh, int argc, const char **argv)
     return rc;
 }
 
+/* revoke_on_close: end the Hydra sessions of the login this module allowed in this handle.
+ * Logout never fails because of it: every outcome is logged and PAM_SUCCESS returned. */
+static int close_session(pam_handle_t *pamh, int argc, const char **argv)
+{
+    struct oi_config cfg;
+    if (load_config(pamh, argc, argv, &cfg) != PAM_SUCCESS)
+        return PAM_SUCCESS; /* logged by load_config */
+    struct oi_log lg = {pamh, cfg.debug};
+    const void *data = NULL;
+    if (cfg.revoke_on_close == 0) {
+        oi_config_free(&cfg);
+        return PAM_SUCCESS;
+    }
+    if (pam_get_data(pamh, OI_DATA_KEY, &data) != PAM_SUCCESS || data == NULL) {
+        oi_logf(&lg, LOG_INFO,
+                "revoke_on_close: nothing revoked: this module authenticated nobody in this PAM handle");
+    } else {
+        const struct oi_login_record *rec = data;
+        struct oi_revoke_target t = {rec->subject, cfg.sid_claim ? rec->sid : NULL, rec->facts.client_id};
+        oi_revoke_on_close(&cfg, &lg, rec->user, &t);
+    }
+    oi_config_free(&cfg);
+    return PAM_SUCCESS;
+}
+
 int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     return authenticate(pamh, argc, argv);
@@ -253,5 +297,5 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 
 int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    return PAM_SUCCESS;
+    return close_session(pamh, argc, argv);
 }

@@ -1,0 +1,249 @@
+#include <config.h>
+
+#include "revoke.h"
+#include "http.h"
+#include "introspect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+static const char *kind_path(const struct oi_config *cfg, unsigned kind)
+{
+    bool v1 = cfg->flavor == OI_FLAVOR_HYDRA_V1;
+    if (kind == OI_REVOKE_LOGIN)
+        return v1 ? "/oauth2/auth/sessions/login" : "/admin/oauth2/auth/sessions/login";
+    return v1 ? "/oauth2/auth/sessions/consent" : "/admin/oauth2/auth/sessions/consent";
+}
+
+static enum oi_revoke_status unsupported(struct oi_revoke_result *res, const char *what)
+{
+    snprintf(res->detail, sizeof(res->detail), "%s", what);
+    return res->status = OI_RV_UNSUPPORTED;
+}
+
+/* base + path + "?" + name=enc(value) [& name2=enc(value2)] into res->url. */
+static enum oi_revoke_status build_url(const struct oi_config *cfg, unsigned kind, const char *n1,
+                                       const char *v1, const char *n2, const char *v2,
+                                       struct oi_revoke_result *res)
+{
+    char *e1 = oi_form_encode(v1), *e2 = v2 ? oi_form_encode(v2) : NULL;
+    const char *path = kind_path(cfg, kind);
+    if (e1 == NULL || (v2 != NULL && e2 == NULL)) {
+        free(e1);
+        free(e2);
+        return res->status = OI_RV_NOMEM;
+    }
+    size_t size = strlen(cfg->admin_base) + strlen(path) + strlen(n1) + strlen(e1) + 8 +
+                  (e2 ? strlen(n2) + strlen(e2) : 0);
+    res->url = malloc(size);
+    if (res->url != NULL)
+        snprintf(res->url, size, "%s%s?%s=%s%s%s%s%s", cfg->admin_base, path, n1, e1, e2 ? "&" : "",
+                 e2 ? n2 : "", e2 ? "=" : "", e2 ? e2 : "");
+    free(e1);
+    free(e2);
+    return res->status = res->url ? OI_RV_DONE : OI_RV_NOMEM;
+}
+
+/* Which request to send, or why none can be. */
+static enum oi_revoke_status plan(const struct oi_config *cfg, unsigned kind,
+                                  const struct oi_revoke_target *t, struct oi_revoke_result *res)
+{
+    bool has_sub = t->subject && *t->subject, has_sid = t->sid && *t->sid;
+    if (cfg->flavor == OI_FLAVOR_RFC7662)
+        return unsupported(res, "not available with flavor=rfc7662: an RFC 7662 server has no "
+                                "session API (revoke the token at its authorization server)");
+    if (cfg->admin_base == NULL)
+        return unsupported(res,
+                           "cannot tell the Hydra admin API from introspect_url: set admin_url");
+    if (kind == OI_REVOKE_LOGIN) {
+        if (has_sid && cfg->flavor == OI_FLAVOR_HYDRA_V1)
+            return unsupported(res, "Hydra 1.x (flavor=hydra-v1) cannot revoke a login session by "
+                                    "sid; revoke by subject instead");
+        if (has_sid) /* Hydra ignores the subject when a sid is given: send only the sid */
+            return build_url(cfg, kind, "sid", t->sid, NULL, NULL, res);
+        if (has_sub)
+            return build_url(cfg, kind, "subject", t->subject, NULL, NULL, res);
+        return unsupported(res, "needs a subject or a sid");
+    }
+    if (!has_sub)
+        return unsupported(res, "consent sessions are revoked by subject and client: no subject");
+    if (t->client == NULL || *t->client == '\0')
+        return unsupported(res, "consent sessions are revoked by subject and client: no client");
+    return build_url(cfg, kind, "subject", t->subject, "client", t->client, res);
+}
+
+/* Text from a server or libcurl for a human: printable ASCII (spaces too), anything else '?',
+ * at most max bytes of input. */
+static void plain_text(char *dst, size_t dstlen, const char *s, size_t len, size_t max)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && i < max && o + 1 < dstlen; i++)
+        dst[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    dst[o] = '\0';
+}
+
+/* "HTTP 400 invalid_request: description" from Hydra's error object, never the raw body. */
+static void describe_answer(const struct oi_http_response *resp, const struct oi_config *cfg,
+                            char *out, size_t outlen)
+{
+    char err[128] = "", desc[300] = "";
+    json_tokener *tok = json_tokener_new_ex(10);
+    json_object *root = NULL;
+    if (tok != NULL && resp->body != NULL) {
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        root = json_tokener_parse_ex(tok, resp->body, (int)resp->len);
+    }
+    json_object *v;
+    if (root && json_object_is_type(root, json_type_object)) {
+        if (json_object_object_get_ex(root, "error", &v) &&
+            json_object_is_type(v, json_type_string))
+            plain_text(err, sizeof(err), json_object_get_string(v),
+                       (size_t)json_object_get_string_len(v), 100);
+        if (json_object_object_get_ex(root, "error_description", &v) &&
+            json_object_is_type(v, json_type_string))
+            plain_text(desc, sizeof(desc), json_object_get_string(v),
+                       (size_t)json_object_get_string_len(v), 250);
+    }
+    json_object_put(root);
+    if (tok)
+        json_tokener_free(tok);
+    const char *hint = "";
+    char loc[300] = "";
+    if (resp->status >= 300 && resp->status < 400) {
+        plain_text(loc, sizeof(loc), resp->location, strlen(resp->location), 250);
+        hint = ": redirects are not followed; check admin_url and flavor";
+    } else if (resp->status == 404) {
+        hint = cfg->flavor == OI_FLAVOR_HYDRA
+                   ? " (no such endpoint: for Hydra 1.x set flavor=hydra-v1)"
+                   : " (no such endpoint: for Hydra 2 and later set flavor=hydra)";
+    } else if (resp->status == 401 || resp->status == 403) {
+        hint = " (the admin API refused the credentials: check auth and secret_file)";
+    } else if (resp->status == 429) {
+        hint = " (rate limited)";
+    }
+    snprintf(out, outlen, "HTTP %ld%s%s%s%s%s%s%s", resp->status, loc[0] ? " to " : "", loc,
+             err[0] ? " " : "", err, desc[0] ? ": " : "", desc, hint);
+}
+
+enum oi_revoke_status oi_revoke(const struct oi_config *cfg, unsigned kind,
+                                const struct oi_revoke_target *t, long timeout_ms, bool dry_run,
+                                struct oi_revoke_result *res)
+{
+    char *secret = NULL, *authz = NULL;
+    struct oi_http_response resp = {0};
+    struct oi_config_error cerr;
+    char err[512];
+
+    memset(res, 0, sizeof(*res));
+    if (plan(cfg, kind, t, res) != OI_RV_DONE || dry_run)
+        return res->status;
+    /* The same Authorization header as introspection (Ory Network's API key); auth=post
+     * credentials have no place in a DELETE. */
+    if (cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) {
+        int rc = oi_config_read_secret(cfg, &secret, &cerr);
+        if (rc != 0) {
+            res->status = rc == -1 ? OI_RV_UNSUPPORTED : OI_RV_NOMEM;
+            snprintf(res->detail, sizeof(res->detail), "secret_file: %s", cerr.what);
+            goto out;
+        }
+        authz = oi_build_authorization(cfg, secret);
+        if (authz == NULL) {
+            res->status = OI_RV_NOMEM;
+            goto out;
+        }
+    }
+    struct oi_config capped = *cfg; /* shallow: only the two timeouts differ */
+    if (timeout_ms > 0 && capped.timeout_ms > timeout_ms)
+        capped.timeout_ms = timeout_ms;
+    if (capped.connect_timeout_ms > capped.timeout_ms)
+        capped.connect_timeout_ms = capped.timeout_ms;
+    struct oi_http_request req = {"DELETE", res->url, NULL, authz};
+    switch (oi_http_perform(&capped, &req, &resp, err, sizeof(err))) {
+    case OI_HTTP_NOMEM:
+        res->status = OI_RV_NOMEM;
+        goto out;
+    case OI_HTTP_UNAVAILABLE:
+    case OI_HTTP_TOO_LARGE:
+        res->status = OI_RV_UNAVAILABLE;
+        res->seconds = resp.total_seconds;
+        plain_text(res->detail, sizeof(res->detail), err, strlen(err), 400);
+        goto out;
+    case OI_HTTP_OK:
+        break;
+    }
+    res->http_status = resp.status;
+    res->seconds = resp.total_seconds;
+    if (resp.status == 204) {
+        res->status = OI_RV_DONE;
+    } else {
+        res->status = OI_RV_REFUSED;
+        describe_answer(&resp, cfg, res->detail, sizeof(res->detail));
+    }
+out:
+    oi_free_secret(&secret);
+    oi_free_secret(&authz);
+    oi_http_response_free(&resp);
+    return res->status;
+}
+
+void oi_revoke_result_free(struct oi_revoke_result *res)
+{
+    free(res->url);
+    res->url = NULL;
+}
+
+static long elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+void oi_revoke_on_close(const struct oi_config *cfg, const struct oi_log *lg, const char *user,
+                        const struct oi_revoke_target *t)
+{
+    char u[129], sub[129], sid[129], client[129];
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    oi_sanitize(u, sizeof(u), user ? user : "-", strlen(user ? user : "-"));
+    oi_sanitize(sub, sizeof(sub), t->subject ? t->subject : "-",
+                strlen(t->subject ? t->subject : "-"));
+    oi_sanitize(sid, sizeof(sid), t->sid ? t->sid : "-", strlen(t->sid ? t->sid : "-"));
+    oi_sanitize(client, sizeof(client), t->client ? t->client : "-",
+                strlen(t->client ? t->client : "-"));
+    static const unsigned kinds[] = {OI_REVOKE_LOGIN, OI_REVOKE_CONSENT};
+    for (size_t i = 0; i < 2; i++) {
+        unsigned kind = kinds[i];
+        if ((cfg->revoke_on_close & kind) == 0)
+            continue;
+        char who[480];
+        if (kind == OI_REVOKE_LOGIN && t->sid && *t->sid && cfg->flavor != OI_FLAVOR_HYDRA_V1)
+            snprintf(who, sizeof(who), "user=%s sub=%s sid=%s: login session", u, sub, sid);
+        else if (kind == OI_REVOKE_LOGIN)
+            snprintf(who, sizeof(who), "user=%s sub=%s: login sessions", u, sub);
+        else
+            snprintf(who, sizeof(who), "user=%s sub=%s client_id=%s: consent sessions", u, sub,
+                     client);
+        long left = OI_REVOKE_CLOSE_BUDGET_MS - elapsed_ms(&start);
+        if (left < 50) {
+            oi_logf(lg, LOG_ERR,
+                    "revoke_on_close %s not revoked: the %d ms allowed at logout are used up", who,
+                    OI_REVOKE_CLOSE_BUDGET_MS);
+            continue;
+        }
+        struct oi_revoke_result res;
+        enum oi_revoke_status st = oi_revoke(cfg, kind, t, left, false, &res);
+        if (st == OI_RV_DONE)
+            oi_logf(lg, LOG_INFO, "revoke_on_close %s revoked (HTTP %ld, %.0f ms); %s", who,
+                    res.http_status, res.seconds * 1000.0,
+                    kind == OI_REVOKE_LOGIN ? "tokens already issued stay active until they expire"
+                                            : "their access and refresh tokens are now inactive");
+        else
+            oi_logf(lg, LOG_ERR, "revoke_on_close %s not revoked: %s; logout goes on", who,
+                    st == OI_RV_NOMEM ? "out of memory" : res.detail);
+        oi_revoke_result_free(&res);
+    }
+}
