@@ -160,7 +160,7 @@ static json_object *parse_strict(const char *body, size_t len, char *why, size_t
     json_tokener_free(tok);
     if (root == NULL) {
         snprintf(why, whylen, "not JSON: %s",
-                 jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
+                 jerr == json_tokener_continue ? "truncated, or a bare value" : json_tokener_error_desc(jerr));
         return NULL;
     }
     while (end < len && (body[end] == ' ' || body[end] == '\t' || body[end] == '\r' || body[end] == '\n'))
@@ -250,6 +250,15 @@ void oi_token_info_free(struct oi_token_info *info)
 {
     json_object_put(info->root);
     memset(info, 0, sizeof(*info));
+}
+
+bool oi_jstr_dup(const struct oi_jstr *j, char **dst)
+{
+    *dst = NULL;
+    if (j->s == NULL || memchr(j->s, '\0', j->len) != NULL)
+        return true;
+    *dst = strndup(j->s, j->len);
+    return *dst != NULL;
 }
 
 bool oi_claim_string(const struct oi_token_info *info, const char *path, struct oi_jstr *out)

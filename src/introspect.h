@@ -28,6 +28,10 @@ enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_inf
                                size_t whylen);
 void oi_token_info_free(struct oi_token_info *info);
 
+/* *dst: a copy of j, or NULL when absent or holding a NUL byte (such a value matches nothing).
+ * false only when out of memory. */
+bool oi_jstr_dup(const struct oi_jstr *j, char **dst);
+
 /* Look up a dotted claim path ("sub", "ext.unix_user") as a JSON string. false when absent or not a string. */
 bool oi_claim_string(const struct oi_token_info *info, const char *path, struct oi_jstr *out);
 

@@ -21,8 +21,31 @@ static bool is_json_content_type(const char *ct)
     return *p == '\0' || *p == ';' || *p == ' ';
 }
 
+/* Does text hold the token, or any 16-character piece of it (a truncated copy)? */
+static bool holds_token(const char *text, size_t tlen, const char *token)
+{
+    enum { PIECE = 16 };
+    size_t n = strlen(token);
+    if (n < PIECE)
+        return n > 0 && memmem(text, tlen, token, n) != NULL;
+    for (size_t i = 0; i + PIECE <= n; i++)
+        if (memmem(text, tlen, token + i, PIECE) != NULL)
+            return true;
+    return false;
+}
+
+/* Server-supplied text (header, error field, claim) for a log line: sanitised, and withheld when
+ * a broken or hostile server echoed the token into it. */
+static void server_text(char *dst, size_t dstlen, const char *s, size_t len, const char *token)
+{
+    oi_sanitize(dst, dstlen, s, len);
+    /* Both forms: the raw text, and the sanitised one a truncated copy may hide in. */
+    if (s != NULL && (holds_token(s, len, token) || holds_token(dst, strlen(dst), token)))
+        snprintf(dst, dstlen, "(withheld:token-echo)");
+}
+
 /* The server's "error" field, if any, for the log line; never the body itself. */
-static void server_error(const struct oi_http_response *resp, char *out, size_t outlen)
+static void server_error(const struct oi_http_response *resp, const char *token, char *out, size_t outlen)
 {
     struct oi_token_info info;
     char why[64];
@@ -34,36 +57,36 @@ static void server_error(const struct oi_http_response *resp, char *out, size_t 
         if (json_object_object_get_ex(info.root, "error", &v) && json_object_is_type(v, json_type_string)) {
             e.s = json_object_get_string(v);
             e.len = (size_t)json_object_get_string_len(v);
-            oi_sanitize(out, outlen, e.s, e.len < 100 ? e.len : 100);
+            server_text(out, outlen, e.s, e.len < 100 ? e.len : 100, token);
         }
     }
     oi_token_info_free(&info);
 }
 
 static enum oi_reason classify_answer(const struct oi_config *cfg, const struct oi_log *lg,
-                                      const struct oi_http_response *resp)
+                                      const struct oi_http_response *resp, const char *token)
 {
     const char *url = cfg->introspect_url;
     if (resp->status == 200 && is_json_content_type(resp->content_type))
         return OI_OK;
     if (resp->status == 200) {
         char ct[140];
-        oi_sanitize(ct, sizeof(ct), resp->content_type, strlen(resp->content_type));
+        server_text(ct, sizeof(ct), resp->content_type, strlen(resp->content_type), token);
         oi_logf(lg, LOG_ERR, "introspection at %s: answer is not application/json (Content-Type %s)", url, ct);
         return OI_BAD_ANSWER;
     }
     char err[128];
-    server_error(resp, err, sizeof(err));
+    server_error(resp, token, err, sizeof(err));
     if (resp->status >= 300 && resp->status < 400) {
         char loc[300];
-        oi_sanitize(loc, sizeof(loc), resp->location, strlen(resp->location));
+        server_text(loc, sizeof(loc), resp->location, strlen(resp->location), token);
         oi_logf(lg, LOG_ERR,
                 "introspection at %s: HTTP %ld to %s: redirects are not followed; for Hydra v2 set "
                 "admin_url so that the /admin path is called",
                 url, resp->status, loc);
     } else if (resp->status == 429) {
         char reset[40];
-        oi_sanitize(reset, sizeof(reset), resp->ratelimit_reset, strlen(resp->ratelimit_reset));
+        server_text(reset, sizeof(reset), resp->ratelimit_reset, strlen(resp->ratelimit_reset), token);
         oi_logf(lg, LOG_ERR, "introspection at %s: HTTP 429 rate limited (x-ratelimit-reset %s)", url,
                 reset);
     } else {
@@ -113,7 +136,7 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
     }
     oi_debug(lg, "introspection answered HTTP %ld, %zu bytes, in %.1f ms", resp.status, resp.len,
              resp.total_seconds * 1000.0);
-    reason = classify_answer(cfg, lg, &resp);
+    reason = classify_answer(cfg, lg, &resp, token);
     if (reason != OI_OK)
         goto out;
     char why[160];
@@ -148,28 +171,27 @@ void oi_outcome_free(struct oi_outcome *out)
     }
 }
 
-/* *dst: a copy of the counted string, or NULL when absent or holding a NUL byte. false on OOM. */
-static bool copy_value(const struct oi_jstr *j, char **dst)
-{
-    *dst = NULL;
-    if (j->s == NULL || memchr(j->s, '\0', j->len) != NULL)
-        return true;
-    *dst = strndup(j->s, j->len);
-    return *dst != NULL;
-}
-
 /* What the answer says, kept for the caller whatever the decision. */
 static enum oi_reason keep_answer(const struct oi_config *cfg, const struct oi_token_info *info,
-                                  struct oi_outcome *out)
+                                  const char *token, struct oi_outcome *out)
 {
     struct oi_jstr claim = {0}, sid = {0};
     oi_claim_string(info, cfg->user_claim, &claim);
     if (cfg->sid_claim != NULL)
         oi_claim_string(info, cfg->sid_claim, &sid);
     out->has_exp = info->has_exp;
-    if (!copy_value(&info->sub, &out->subject) || !copy_value(&sid, &out->sid) ||
-        !copy_value(&claim, &out->claim) || !copy_value(&info->scope, &out->scope))
-        return OI_NOMEM;
+    char **kept[] = {&out->subject, &out->sid, &out->claim, &out->scope};
+    const struct oi_jstr *from[] = {&info->sub, &sid, &claim, &info->scope};
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        if (!oi_jstr_dup(from[i], kept[i]))
+            return OI_NOMEM;
+        /* These reach the tool's output and the PAM environment: never an echoed token. */
+        if (*kept[i] != NULL && holds_token(*kept[i], strlen(*kept[i]), token)) {
+            free(*kept[i]);
+            if ((*kept[i] = strdup("(withheld:token-echo)")) == NULL)
+                return OI_NOMEM;
+        }
+    }
     return OI_OK;
 }
 
@@ -229,11 +251,11 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
     reason = introspect(cfg, lg, token, scopes, &info);
     if (reason != OI_OK)
         goto out;
-    oi_sanitize(out->sub, sizeof(out->sub), info.sub.s, info.sub.len);
-    oi_sanitize(out->client_id, sizeof(out->client_id), info.client_id.s, info.client_id.len);
+    server_text(out->sub, sizeof(out->sub), info.sub.s, info.sub.len, token);
+    server_text(out->client_id, sizeof(out->client_id), info.client_id.s, info.client_id.len, token);
     out->exp = info.exp;
     if (info.active)
-        reason = keep_answer(cfg, &info, out);
+        reason = keep_answer(cfg, &info, token, out);
     if (reason != OI_OK)
         goto out;
     enum oi_grant grant = OI_GRANT_NONE;

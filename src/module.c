@@ -53,7 +53,7 @@ static int export_env(pam_handle_t *pamh, const struct oi_outcome *out)
 {
     char scope[1024] = "";
     char exp[32];
-    const char *s = out->facts.scope ? out->facts.scope : "";
+    const char *s = out->scope ? out->scope : "";
     size_t n = 0;
     /* Shell scripts read these: nothing but printable ASCII. */
     for (; s[n] && n + 1 < sizeof(scope); n++)

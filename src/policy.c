@@ -167,17 +167,6 @@ void oi_facts_free(struct oi_facts *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* *out: a copy of j, or NULL when absent or holding a NUL byte (such a value matches nothing).
- * false only when out of memory. */
-static bool copy_jstr(const struct oi_jstr *j, char **out)
-{
-    *out = NULL;
-    if (j->s == NULL || memchr(j->s, '\0', j->len) != NULL)
-        return true;
-    *out = strndup(j->s, j->len);
-    return *out != NULL;
-}
-
 enum oi_reason oi_facts_from_info(const struct oi_config *cfg, const struct oi_token_info *info,
                                   struct oi_facts *facts)
 {
@@ -189,8 +178,8 @@ enum oi_reason oi_facts_from_info(const struct oi_config *cfg, const struct oi_t
     facts->exp = info->exp;
     facts->has_iat = info->has_iat;
     facts->iat = info->iat;
-    if (!copy_jstr(&claim, &facts->claim) || !copy_jstr(&info->client_id, &facts->client_id) ||
-        !copy_jstr(&info->scope, &facts->scope)) {
+    if (!oi_jstr_dup(&claim, &facts->claim) || !oi_jstr_dup(&info->client_id, &facts->client_id) ||
+        !oi_jstr_dup(&info->scope, &facts->scope)) {
         oi_facts_free(facts);
         return OI_NOMEM;
     }

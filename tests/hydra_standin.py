@@ -10,6 +10,10 @@ tests mint tokens, create login sessions, inject raw answers and read the reques
                      [--api-key-file FILE] [--issuer URL] [--scope-strategy {wildcard,exact}]
                      [--secret STR]
 
+Environment: OI_SECRETS_WITNESS=FILE appends, one per line, every secret the stand-in mints or
+receives (tokens, client_secret form values, Authorization credentials and Basic passwords, the
+API key), so that tests/secrets.sh can prove none of them reached any log.
+
 Both listeners bind 127.0.0.1 port 0.  When both listen, {"admin": P, "control": Q} is written
 atomically to --port-file and one line "standin ready admin=P control=Q" goes to stdout.
 
@@ -21,8 +25,13 @@ Control API (plain HTTP, JSON in/out):
   POST /revoke-token  {"token"} -> {"revoked": bool}
   POST /sessions      {"subject","sid"} -> {"subject","sid"};  GET /sessions -> [{"subject","sid"}]
   POST /override      {"status","headers","content_type","body","body_b64","repeat",
-                       "delay_ms","stall_after_bytes","chunked","count"} -> {"ok": true, "queued": n}
+                       "delay_ms","stall_after_bytes","chunked","count",
+                       "close_after_bytes","drip_ms","raw_b64"} -> {"ok": true, "queued": n}
                        chunked: send the body with Transfer-Encoding: chunked (no Content-Length)
+                       close_after_bytes: head (full Content-Length) + that many body bytes, then
+                         close the connection (no TLS close_notify)
+                       drip_ms: head, then the body one byte every drip_ms ms
+                       raw_b64: send exactly these bytes (no status line of ours), then close
   GET  /requests      -> [{"method","path","query","headers","form","body_len"}]
   POST /reset         clears request log, overrides and not-ready -> {"ok": true}
   POST /ready         {"ready": bool} -> {"ok": true}
@@ -68,6 +77,40 @@ DEFAULT_ACCESS_LIFESPAN = 3600      # Hydra default ttl.access_token (1 h)
 DEFAULT_REFRESH_LIFESPAN = 720 * 3600
 
 STOP = threading.Event()
+_WITNESS_LOCK = threading.Lock()
+
+
+def witness(*values):
+    """Append each secret (one line each) to $OI_SECRETS_WITNESS, if set."""
+    path = os.environ.get("OI_SECRETS_WITNESS")
+    lines = [str(v) for v in values if v and "\n" not in str(v) and "\r" not in str(v)]
+    if not path or not lines:
+        return
+    try:
+        with _WITNESS_LOCK, open(path, "a", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write("".join(line + "\n" for line in lines))
+    except OSError:
+        pass
+
+
+def witness_authorization(value):
+    """The credential of an Authorization header, and for Basic the decoded id and password."""
+    scheme, _, cred = (value or "").partition(" ")
+    cred = cred.strip()
+    if not cred:
+        return
+    witness(cred)
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(cred, validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return
+        _, _, secret = pair.partition(":")
+        witness(secret)
+        try:
+            witness(go_unescape(secret))
+        except ValueError:
+            pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,6 +409,7 @@ class State:
                      + b64url(json.dumps(claims, separators=(",", ":")).encode()) + "." + sig)
         rec["token"] = token
         rec["signature"] = sig
+        witness(token)
         with self.lock:
             self.tokens[sig] = rec
         return rec
@@ -617,6 +661,9 @@ class AdminHandler(BaseHandler):
         with self.state.lock:
             self.state.requests.append({"method": self.command, "path": raw_path, "query": query,
                                         "headers": headers, "form": form, "body_len": len(body)})
+        for field in ("token", "client_secret"):
+            witness(*form.get(field, []))
+        witness_authorization(headers.get("authorization"))
         override = self.state.take_override()
         if override is not None:
             self.send_override(override)
@@ -825,6 +872,14 @@ class AdminHandler(BaseHandler):
             headers.append((str(name), str(value)))
         body = ov["_body"]
         stall = ov.get("stall_after_bytes")
+        if ov.get("_raw") is not None:
+            self.close_connection = True
+            self.wfile.write(ov["_raw"])
+            return
+        cut = ov.get("close_after_bytes")
+        if cut is not None or ov.get("drip_ms"):
+            self.send_partial(ov, headers, body, cut)
+            return
         if ov.get("chunked"):
             self.send_chunked(int(ov.get("status", 200)), headers, body)
             return
@@ -857,6 +912,36 @@ class AdminHandler(BaseHandler):
             except (OSError, ssl.SSLError, ValueError):
                 break
 
+
+    def send_partial(self, ov, headers, body, cut):
+        """Head with the full Content-Length, then the body: cut short and closed
+        (close_after_bytes), or one byte every drip_ms ms, or both."""
+        names = {n.lower() for n, _ in headers}
+        if "content-length" not in names:
+            headers = headers + [("Content-Length", str(len(body)))]
+        code = int(ov.get("status", 200))
+        lines = ["HTTP/1.1 %d %s" % (code, status_phrase(code))]
+        lines += ["%s: %s" % h for h in headers]
+        lines.append("Date: " + email.utils.formatdate(usegmt=True))
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        self.close_connection = True
+        part = body if cut is None or cut < 0 else body[:cut]
+        drip = (ov.get("drip_ms") or 0) / 1000.0
+        if drip <= 0:
+            self.wfile.write(head + part)
+        else:
+            self.wfile.write(head)
+            deadline = time.time() + 60
+            for i in range(len(part)):
+                if STOP.is_set() or time.time() > deadline:
+                    break
+                time.sleep(drip)
+                self.wfile.write(part[i:i + 1])
+        if cut is not None and cut >= 0:
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)   # EOF before Content-Length is reached
+            except OSError:
+                pass
 
     def send_chunked(self, code, headers, body, chunk=4096):
         """A body whose size the client learns only by reading it (no Content-Length)."""
@@ -951,6 +1036,7 @@ class ControlHandler(BaseHandler):
         if rep:
             body += str(rep.get("chunk", "x")).encode("utf-8") * int(rep.get("times", 0))
         ov["_body"] = body
+        ov["_raw"] = base64.b64decode(ov["raw_b64"]) if ov.get("raw_b64") is not None else None
         ov["count"] = int(ov.get("count", 1))
         ov["status"] = int(ov.get("status", 200))
         with self.state.lock:
@@ -1003,6 +1089,7 @@ def main(argv=None):
     if args.api_key_file:
         with open(args.api_key_file, encoding="utf-8") as fh:
             state.api_key = fh.read().rstrip("\r\n")
+        witness(state.api_key)
         if args.version == "network" and not state.api_key:
             print("hydra_standin: API key file is empty", file=sys.stderr)
             return 2

@@ -822,6 +822,84 @@ class ShutdownTest(unittest.TestCase):
         self.assertEqual(err, b"")     # no request logging
 
 
+class FaultOverridesTest(unittest.TestCase):
+    """Overrides for the fault matrix (tests/test_faults.c) and the secrets witness file."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.witness = os.path.join(TMPDIR, "witness.list")
+        old = os.environ.get("OI_SECRETS_WITNESS")
+        os.environ["OI_SECRETS_WITNESS"] = cls.witness
+        try:
+            cls.s = Standin("network", api_key="ory_apikey_witnessMe42")
+            cls.addClassCleanup(cls.s.stop)
+            cls.s.start()
+        finally:
+            if old is None:
+                del os.environ["OI_SECRETS_WITNESS"]
+            else:
+                os.environ["OI_SECRETS_WITNESS"] = old
+
+    def setUp(self):
+        self.s.control("POST", "/reset", {})
+
+    def raw_exchange(self, timeout=5):
+        """One request on a raw socket; everything the server sends until it closes."""
+        sock = socket.create_connection(("127.0.0.1", self.s.admin_port), timeout=timeout)
+        try:
+            sock.sendall(b"POST /admin/oauth2/introspect HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\ntoken=x")
+            data = b""
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return data
+                data += chunk
+        finally:
+            sock.close()
+
+    def assertServing(self):
+        at = self.s.mint(sub="alice", client_id="c1")
+        r = self.s.admin("POST", "/admin/oauth2/introspect", body=form_encode([("token", at)]),
+                         ctype="application/x-www-form-urlencoded")
+        self.assertIs(r.json()["active"], True)
+
+    def test_close_after_bytes(self):
+        self.s.control("POST", "/override", {"status": 200, "body": "y" * 100, "close_after_bytes": 10,
+                                             "content_type": "application/json"})
+        head, body = self.raw_exchange().split(b"\r\n\r\n", 1)
+        self.assertIn(b"Content-Length: 100", head)
+        self.assertEqual(body, b"y" * 10)       # then EOF, 90 bytes short
+        self.assertServing()
+
+    def test_drip(self):
+        self.s.control("POST", "/override", {"status": 200, "body": "abcde", "drip_ms": 60,
+                                             "content_type": "application/json"})
+        t0 = time.time()
+        r = self.s.admin("GET", "/x")
+        self.assertGreaterEqual(time.time() - t0, 0.29)
+        self.assertEqual((r.status, r.body), (200, b"abcde"))
+
+    def test_raw_b64(self):
+        raw = b"SSH-2.0-OpenSSH_9.2\r\n\x00\xff"
+        self.s.control("POST", "/override", {"raw_b64": base64.b64encode(raw).decode()})
+        self.assertEqual(self.raw_exchange(), raw)
+        self.assertServing()
+
+    def test_witness_records_every_secret(self):
+        at = self.s.mint(sub="alice", client_id="c1")
+        basic = base64.b64encode(b"rs:p%40ss%3Aw+rd").decode()
+        self.s.admin("POST", "/admin/oauth2/introspect",
+                     body=form_encode([("token", "ory_at_typedLiteral.xyz"), ("client_secret", "form-secret-1")]),
+                     ctype="application/x-www-form-urlencoded", headers={"Authorization": "Basic " + basic})
+        with open(self.witness) as fh:
+            lines = set(fh.read().splitlines())
+        for want in ("ory_apikey_witnessMe42", at, "ory_at_typedLiteral.xyz", "form-secret-1", basic,
+                     "p%40ss%3Aw+rd", "p@ss:w rd"):
+            self.assertIn(want, lines)
+        self.assertNotIn("", lines)
+
+
 def make_pki(directory):
     def run(*args):
         subprocess.run(args, cwd=directory, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
