@@ -22,7 +22,8 @@ struct opt_def {
 };
 
 #define STR(k) {#k, OPT_STR, offsetof(struct oi_config, k), 0, 0}
-#define URL(k) {#k, OPT_URL, offsetof(struct oi_config, k), 0, 0}
+/* A comma list of http(s) URLs into a struct oi_strlist: the servers, in failover order. */
+#define URLS(k, field) {k, OPT_URL, offsetof(struct oi_config, field), 0, 0}
 #define FLAG(k) {#k, OPT_FLAG, offsetof(struct oi_config, k), 0, 0}
 #define LONG(k, lo, hi) {#k, OPT_LONG, offsetof(struct oi_config, k), lo, hi}
 #define LIST(k) {#k, OPT_LIST, offsetof(struct oi_config, k), 0, 0}
@@ -31,8 +32,8 @@ struct opt_def {
 static const struct opt_def options[] = {
     SPECIAL("conf"),
     SPECIAL("flavor"),
-    URL(admin_url),
-    URL(introspect_url),
+    URLS("admin_url", admin_urls),
+    URLS("introspect_url", introspect_urls),
     SPECIAL("auth"),
     STR(client_id),
     STR(secret_file),
@@ -65,6 +66,11 @@ static const struct opt_def options[] = {
     SPECIAL("try_first_pass"),
     STR(prompt),
     FLAG(debug),
+    STR(cache_dir),
+    LONG(cache_ttl, 1, 86400),
+    LONG(negative_ttl, 0, 3600),
+    LONG(offline_grace, 0, 604800),
+    LONG(cache_max_entries, 16, 1000000),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -114,6 +120,8 @@ static void set_defaults(struct oi_config *cfg)
     cfg->pass = OI_PASS_PROMPT;
     cfg->min_uid = 1000;
     cfg->export_env = true;
+    cfg->cache_ttl = 60;
+    cfg->cache_max_entries = 4096;
 }
 
 static bool parse_flag(const char *value, bool *out)
@@ -266,12 +274,29 @@ static int apply_option(struct oi_config *cfg, struct parse_state *st, const cha
             return fail(err, st->where, key, "'%s' is not a whole number in %ld..%ld", value, o->min,
                         o->max);
         return 0;
-    case OPT_URL:
-        if (has_control_or_space(value) ||
-            (!oi_skip_prefix(value, "https://") && !oi_skip_prefix(value, "http://")) ||
-            strlen(value) > 2000)
-            return fail(err, st->where, key, "is not an http(s) URL");
-        return set_string(field, value);
+    case OPT_URL: {
+        /* The same list parsing as every other list; then each item must be a URL. */
+        struct oi_strlist l = {0};
+        int rc = has_control(value) ? -1 : oi_strlist_split(&l, value, ',');
+        if (rc == -2)
+            return -2;
+        for (size_t j = 0; rc == 0 && j < l.n; j++)
+            if (has_control_or_space(l.items[j]) ||
+                (!oi_skip_prefix(l.items[j], "https://") && !oi_skip_prefix(l.items[j], "http://")) ||
+                strlen(l.items[j]) > 2000)
+                rc = -1;
+        if (rc == 0 && l.n > OI_MAX_SERVERS) {
+            oi_strlist_free(&l);
+            return fail(err, st->where, key, "lists more than %d URLs", OI_MAX_SERVERS);
+        }
+        if (rc != 0) {
+            oi_strlist_free(&l);
+            return fail(err, st->where, key, "is not an http(s) URL, or a comma list of them");
+        }
+        oi_strlist_free(field);
+        *(struct oi_strlist *)field = l;
+        return 0;
+    }
     case OPT_LIST: {
         int rc = oi_strlist_split(field, value, ',');
         if (rc == -1)
@@ -433,60 +458,98 @@ static bool url_is_http(const char *url)
     return url != NULL && oi_skip_prefix(url, "http://") != NULL;
 }
 
-/* The admin API base for session revocation and health: admin_url without trailing slashes, or
- * introspect_url without its Hydra introspection path. NULL (no error) when neither applies. */
-static int derive_admin_base(struct oi_config *cfg)
+/* url without trailing slashes, plus suffix, into a new string (NULL when out of memory). */
+static char *trimmed_url(const char *url, size_t n, const char *suffix)
 {
-    const char *url = cfg->admin_url ? cfg->admin_url : cfg->introspect_url;
-    size_t n = url ? strlen(url) : 0;
-    if (cfg->flavor == OI_FLAVOR_RFC7662 || url == NULL)
-        return 0;
-    if (cfg->admin_url) {
-        while (n > 0 && url[n - 1] == '/')
-            n--;
-    } else {
-        static const char *suffixes[] = {"/admin/oauth2/introspect", "/oauth2/introspect"};
-        size_t i = cfg->flavor == OI_FLAVOR_HYDRA ? 0 : 1;
-        for (; i < 2; i++) {
-            size_t sl = strlen(suffixes[i]);
-            if (n > sl && strcmp(url + n - sl, suffixes[i]) == 0) {
-                n -= sl;
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    size_t total = n + strlen(suffix) + 1;
+    char *out = malloc(total);
+    if (out != NULL)
+        snprintf(out, total, "%.*s%s", (int)n, url, suffix);
+    return out;
+}
+
+static int list_append(struct oi_strlist *l, char *item)
+{
+    if (item == NULL)
+        return -2;
+    char **items = realloc(l->items, (l->n + 1) * sizeof(*items));
+    if (items == NULL) {
+        free(item);
+        return -2;
+    }
+    l->items = items;
+    l->items[l->n++] = item;
+    return 0;
+}
+
+/* The introspection endpoint of each server and, for the Hydra flavours, its admin API base
+ * (session revocation, health): admin_url without trailing slashes, or introspect_url without
+ * its Hydra introspection path. No admin bases (no error) when one of them has no such path. */
+static int derive_endpoints(struct oi_config *cfg, struct oi_config_error *err)
+{
+    const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
+    const struct oi_strlist *admin = &cfg->admin_urls, *intro = &cfg->introspect_urls;
+    int rc = 0;
+    if (cfg->flavor == OI_FLAVOR_RFC7662) {
+        if (admin->n > 0)
+            return fail(err, w, "admin_url", "is for the Hydra flavours; rfc7662 takes introspect_url");
+        if (intro->n == 0)
+            return fail(err, w, "introspect_url", "is required with flavor=rfc7662");
+    } else if (admin->n > 0 && intro->n > 0) {
+        return fail(err, w, "introspect_url", "contradicts admin_url: give one of them");
+    } else if (admin->n == 0 && intro->n == 0) {
+        return fail(err, w, "admin_url", "is required (or introspect_url)");
+    }
+    const char *path = cfg->flavor == OI_FLAVOR_HYDRA ? "/admin/oauth2/introspect" : "/oauth2/introspect";
+    for (size_t i = 0; rc == 0 && i < admin->n; i++) {
+        rc = list_append(&cfg->endpoints, trimmed_url(admin->items[i], strlen(admin->items[i]), path));
+        if (rc == 0)
+            rc = list_append(&cfg->admin_bases, trimmed_url(admin->items[i], strlen(admin->items[i]), ""));
+    }
+    for (size_t i = 0; rc == 0 && i < intro->n; i++)
+        rc = list_append(&cfg->endpoints, strdup(intro->items[i]));
+    static const char *suffixes[] = {"/admin/oauth2/introspect", "/oauth2/introspect"};
+    bool all_known = cfg->flavor != OI_FLAVOR_RFC7662;
+    for (size_t i = 0; rc == 0 && all_known && i < intro->n; i++) {
+        const char *url = intro->items[i];
+        size_t n = strlen(url), j = cfg->flavor == OI_FLAVOR_HYDRA ? 0 : 1;
+        for (; j < 2; j++) {
+            size_t sl = strlen(suffixes[j]);
+            if (n > sl && strcmp(url + n - sl, suffixes[j]) == 0) {
+                rc = list_append(&cfg->admin_bases, strndup(url, n - sl));
                 break;
             }
         }
-        if (i == 2)
-            return 0;
+        all_known = j < 2;
     }
-    cfg->admin_base = strndup(url, n);
-    return cfg->admin_base ? 0 : -2;
+    if (rc == 0 && !all_known)
+        oi_strlist_free(&cfg->admin_bases);
+    if (rc == 0 && admin->n > 0)
+        rc = set_string(&cfg->admin_url, admin->items[0]);
+    if (rc == 0)
+        rc = set_string(&cfg->introspect_url, cfg->endpoints.items[0]);
+    if (rc == 0 && cfg->admin_bases.n > 0)
+        rc = set_string(&cfg->admin_base, cfg->admin_bases.items[0]);
+    return rc;
 }
 
-static int derive_endpoint(struct oi_config *cfg, struct oi_config_error *err)
+/* cache_dir and its companions. */
+static int check_cache(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
 {
-    const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
-    if (cfg->flavor == OI_FLAVOR_RFC7662) {
-        if (cfg->admin_url)
-            return fail(err, w, "admin_url", "is for the Hydra flavours; rfc7662 takes introspect_url");
-        if (cfg->introspect_url == NULL)
-            return fail(err, w, "introspect_url", "is required with flavor=rfc7662");
+    const char *w = "settings";
+    static const char *companions[] = {"cache_ttl", "negative_ttl", "offline_grace", "cache_max_entries"};
+    if (cfg->cache_dir == NULL) {
+        for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++)
+            if (is_set(st, companions[i]))
+                return fail(err, w, companions[i], "needs cache_dir (the cache is off without it)");
         return 0;
     }
-    if (cfg->admin_url && cfg->introspect_url)
-        return fail(err, w, "introspect_url", "contradicts admin_url: give one of them");
-    if (cfg->introspect_url)
-        return 0;
-    if (cfg->admin_url == NULL)
-        return fail(err, w, "admin_url", "is required (or introspect_url)");
-    size_t n = strlen(cfg->admin_url);
-    while (n > 0 && cfg->admin_url[n - 1] == '/')
-        n--;
-    const char *path =
-        cfg->flavor == OI_FLAVOR_HYDRA ? "/admin/oauth2/introspect" : "/oauth2/introspect";
-    size_t total = n + strlen(path) + 1;
-    cfg->introspect_url = malloc(total);
-    if (cfg->introspect_url == NULL)
-        return -2;
-    snprintf(cfg->introspect_url, total, "%.*s%s", (int)n, cfg->admin_url, path);
+    if (cfg->cache_dir[0] != '/')
+        return fail(err, w, "cache_dir", "'%s' is not an absolute path", cfg->cache_dir);
+    if (strlen(cfg->cache_dir) > 1024)
+        return fail(err, w, "cache_dir", "is longer than 1024 characters");
     return 0;
 }
 
@@ -527,14 +590,15 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
                                      : OI_PASS_PROMPT;
     if (!is_set(st, "auth"))
         cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
-    int rc = derive_endpoint(cfg, err);
+    int rc = derive_endpoints(cfg, err);
     if (rc == 0)
-        rc = derive_admin_base(cfg);
+        rc = check_cache(cfg, st, err);
     if (rc != 0)
         return rc;
-    if (url_is_http(cfg->introspect_url) && !cfg->allow_http)
-        return fail(err, w, cfg->admin_url ? "admin_url" : "introspect_url",
-                    "is plain http: use https, or set allow_http (tests only)");
+    for (size_t i = 0; i < cfg->endpoints.n; i++)
+        if (url_is_http(cfg->endpoints.items[i]) && !cfg->allow_http)
+            return fail(err, w, cfg->admin_url ? "admin_url" : "introspect_url",
+                        "is plain http: use https, or set allow_http (tests only)");
     bool needs_client = cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_POST;
     if (needs_client && cfg->client_id == NULL)
         return fail(err, w, "client_id", "is required with auth=%s",
@@ -644,7 +708,8 @@ void oi_config_free(struct oi_config *cfg)
                         &cfg->pinned_pubkey, &cfg->client_cert,  &cfg->client_key,
                         &cfg->proxy,       &cfg->issuer,         &cfg->user_claim,
                         &cfg->token_prefix, &cfg->prompt,        &cfg->conf_path,
-                        &cfg->user_map,    &cfg->admin_base,     &cfg->sid_claim};
+                        &cfg->user_map,    &cfg->admin_base,     &cfg->sid_claim,
+                        &cfg->cache_dir};
     if (cfg->user_re_compiled)
         regfree(&cfg->user_re);
     cfg->user_re_compiled = false;
@@ -658,6 +723,10 @@ void oi_config_free(struct oi_config *cfg)
     oi_strlist_free(&cfg->audience);
     oi_strlist_free(&cfg->required_scopes);
     oi_strlist_free(&cfg->any_scopes);
+    oi_strlist_free(&cfg->admin_urls);
+    oi_strlist_free(&cfg->introspect_urls);
+    oi_strlist_free(&cfg->endpoints);
+    oi_strlist_free(&cfg->admin_bases);
 }
 
 int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err)

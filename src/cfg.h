@@ -11,6 +11,7 @@
 #define OI_DEFAULT_CA_DIR "/etc/ssl/certs"
 #define OI_CONF_MAX_BYTES (64 * 1024)
 #define OI_SECRET_MAX_BYTES 4096
+#define OI_MAX_SERVERS 8 /* URLs in one admin_url or introspect_url list */
 
 enum oi_flavor { OI_FLAVOR_HYDRA, OI_FLAVOR_HYDRA_V1, OI_FLAVOR_RFC7662 };
 enum oi_auth { OI_AUTH_NONE, OI_AUTH_BASIC, OI_AUTH_POST, OI_AUTH_BEARER };
@@ -21,10 +22,16 @@ enum oi_pass { OI_PASS_PROMPT, OI_PASS_USE_FIRST, OI_PASS_TRY_FIRST };
 
 struct oi_config {
     enum oi_flavor flavor;
-    char *admin_url;
-    char *introspect_url; /* after oi_config_load: the endpoint actually called */
-    char *admin_base;     /* after oi_config_load: the Hydra admin API base (session revocation,
-                           * health), NULL for rfc7662 or an introspect_url of unknown shape */
+    /* admin_url and introspect_url take a comma list of servers, tried in order (failover). */
+    struct oi_strlist admin_urls, introspect_urls; /* as given */
+    struct oi_strlist endpoints;   /* after oi_config_load: the introspection URL of each server */
+    struct oi_strlist admin_bases; /* after oi_config_load: the Hydra admin API base of each
+                                    * server, parallel to endpoints; empty for rfc7662 or an
+                                    * introspect_url of unknown shape */
+    char *admin_url;      /* after oi_config_load: the first of admin_urls, NULL when none */
+    char *introspect_url; /* after oi_config_load: the first endpoint */
+    char *admin_base;     /* after oi_config_load: the first admin base (session revocation,
+                           * health), NULL when admin_bases is empty */
     enum oi_auth auth;
     char *client_id;
     char *secret_file;
@@ -60,6 +67,12 @@ struct oi_config {
     char *prompt;
     bool debug;
     char *conf_path;
+    /* The persistent answer cache and the circuit breaker (cache.h); off without cache_dir. */
+    char *cache_dir;
+    long cache_ttl;         /* seconds an allowed answer is reused (capped by its exp) */
+    long negative_ttl;      /* seconds a refused answer is reused; 0: never */
+    long offline_grace;     /* seconds a cached allow is honoured while the server is unreachable */
+    long cache_max_entries; /* bound on the number of entries */
 };
 
 /* Where an error was found, for the one log line naming it. */

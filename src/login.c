@@ -1,11 +1,13 @@
 #include <config.h>
 
 #include "login.h"
+#include "cache.h"
 #include "http.h"
 #include "introspect.h"
 #include "precheck.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +65,9 @@ static void server_error(const struct oi_http_response *resp, const char *token,
     oi_token_info_free(&info);
 }
 
-static enum oi_reason classify_answer(const struct oi_config *cfg, const struct oi_log *lg,
+static enum oi_reason classify_answer(const char *url, const struct oi_log *lg,
                                       const struct oi_http_response *resp, const char *token)
 {
-    const char *url = cfg->introspect_url;
     if (resp->status == 200 && is_json_content_type(resp->content_type))
         return OI_OK;
     if (resp->status == 200) {
@@ -95,16 +96,37 @@ static enum oi_reason classify_answer(const struct oi_config *cfg, const struct 
     return OI_HTTP_STATUS;
 }
 
-/* Ask the server about token; on OI_OK info holds the parsed answer. */
-static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_log *lg, const char *token,
-                                 const char *scopes, struct oi_token_info *info)
+/* x-ratelimit-reset: seconds to wait (Ory), or a time since the epoch; -1 when unusable. */
+static long ratelimit_reset_ms(const char *value, int64_t now_ms)
+{
+    long v;
+    if (!oi_parse_long(value, 0, 4102444800L, &v))
+        return -1;
+    if (v > 1000000000L) /* an absolute time */
+        v = v * 1000L > now_ms ? (long)((v * 1000L - now_ms + 999) / 1000) : 0;
+    if (v > OI_BREAKER_MAX_RESET_S)
+        v = OI_BREAKER_MAX_RESET_S;
+    return v * 1000L;
+}
+
+/* Ask the servers about token, in order, within timeout_ms in all: one that is unavailable (no
+ * answer, 429, 5xx) passes the question to the next. With a cache, each server's circuit breaker
+ * is consulted and updated. On OI_OK info holds the parsed answer and *body the answer itself.
+ * *unreachable: no server gave a usable answer because none was available. */
+static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_log *lg, struct oi_cache *cache,
+                                 const char *token, const char *scopes, struct oi_token_info *info,
+                                 char **body, size_t *body_len, bool *unreachable)
 {
     char *secret = NULL, *form = NULL, *authz = NULL;
     struct oi_http_response resp = {0};
     enum oi_reason reason = OI_NOMEM;
     struct oi_config_error cerr;
     char err[512];
+    size_t skipped = 0;
+    const char *answered = cfg->introspect_url;
 
+    *unreachable = false;
+    *body = NULL;
     if (cfg->auth != OI_AUTH_NONE) {
         int rc = oi_config_read_secret(cfg, &secret, &cerr);
         if (rc != 0) {
@@ -118,31 +140,89 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
     authz = oi_build_authorization(cfg, secret);
     if (form == NULL || ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL))
         goto out;
-    struct oi_http_request req = {"POST", cfg->introspect_url, form, authz};
-    switch (oi_http_perform(cfg, &req, &resp, err, sizeof(err))) {
-    case OI_HTTP_NOMEM:
-        reason = OI_NOMEM;
-        goto out;
-    case OI_HTTP_UNAVAILABLE:
-        oi_logf(lg, LOG_ERR, "introspection at %s failed: %s", cfg->introspect_url, err);
-        reason = OI_UNAVAILABLE;
-        goto out;
-    case OI_HTTP_TOO_LARGE:
-        oi_logf(lg, LOG_ERR, "introspection at %s: %s", cfg->introspect_url, err);
-        reason = OI_BAD_ANSWER;
-        goto out;
-    case OI_HTTP_OK:
-        break;
+    int64_t deadline = oi_now_ms() + cfg->timeout_ms;
+    reason = OI_UNAVAILABLE;
+    for (size_t i = 0; i < cfg->endpoints.n; i++) {
+        const char *url = cfg->endpoints.items[i];
+        int64_t now = oi_now_ms();
+        struct oi_breaker_state bs;
+        if (cache != NULL && oi_breaker_is_open(cache, url, now, &bs)) {
+            oi_logf(lg, LOG_NOTICE,
+                    "introspection at %s skipped: circuit breaker open for %.1f s more (%u failures in a row)",
+                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures);
+            skipped++;
+            continue;
+        }
+        if (now >= deadline) {
+            oi_logf(lg, LOG_ERR, "introspection at %s not tried: timeout_ms (%ld) is used up", url, cfg->timeout_ms);
+            break;
+        }
+        /* The same request, with what is left of the overall timeout. */
+        struct oi_config capped = *cfg; /* shallow: only the two timeouts differ */
+        capped.timeout_ms = (long)(deadline - now);
+        if (capped.connect_timeout_ms > capped.timeout_ms)
+            capped.connect_timeout_ms = capped.timeout_ms;
+        struct oi_http_request req = {"POST", url, form, authz};
+        oi_http_response_free(&resp);
+        enum oi_http_result hr = oi_http_perform(&capped, &req, &resp, err, sizeof(err));
+        long retry_ms = -1;
+        bool available = true;
+        if (hr == OI_HTTP_NOMEM) {
+            reason = OI_NOMEM;
+            goto out;
+        } else if (hr == OI_HTTP_UNAVAILABLE) {
+            oi_logf(lg, LOG_ERR, "introspection at %s failed: %s", url, err);
+            reason = OI_UNAVAILABLE;
+            available = false;
+        } else if (hr == OI_HTTP_TOO_LARGE) {
+            oi_logf(lg, LOG_ERR, "introspection at %s: %s", url, err);
+            reason = OI_BAD_ANSWER;
+        } else {
+            answered = url;
+            oi_debug(lg, "introspection at %s answered HTTP %ld, %zu bytes, in %.1f ms", url, resp.status,
+                     resp.len, resp.total_seconds * 1000.0);
+            reason = classify_answer(url, lg, &resp, token);
+            if (resp.status == 429) {
+                available = false;
+                retry_ms = ratelimit_reset_ms(resp.ratelimit_reset, oi_now_ms());
+                if (retry_ms < 0) /* no usable reset: still back off at once */
+                    retry_ms = OI_BREAKER_BASE_MS;
+            } else if (resp.status >= 500) {
+                available = false;
+            }
+        }
+        if (cache != NULL && (!available || reason == OI_OK)) {
+            struct oi_breaker_state after;
+            oi_breaker_record(cache, url, oi_now_ms(), available, retry_ms, &after);
+            if (!available && after.open_until_ms > oi_now_ms())
+                oi_logf(lg, LOG_ERR, "introspection at %s: circuit breaker open for %.1f s (%u failures in a row%s)",
+                        url, (double)(after.open_until_ms - oi_now_ms()) / 1000.0, after.failures,
+                        retry_ms >= 0 ? ", rate limited" : "");
+        }
+        if (available)
+            break; /* an answer (good or bad) from this server: no failover */
+        if (i + 1 < cfg->endpoints.n)
+            oi_logf(lg, LOG_NOTICE, "introspection: %s unavailable, trying %s", url, cfg->endpoints.items[i + 1]);
     }
-    oi_debug(lg, "introspection answered HTTP %ld, %zu bytes, in %.1f ms", resp.status, resp.len,
-             resp.total_seconds * 1000.0);
-    reason = classify_answer(cfg, lg, &resp, token);
-    if (reason != OI_OK)
+    if (skipped == cfg->endpoints.n) {
+        oi_logf(lg, LOG_ERR, "introspection not attempted: the circuit breaker is open for every server");
+        reason = OI_UNAVAILABLE;
+    }
+    if (reason != OI_OK) {
+        /* Unavailable: no answer at all, or the last server tried was overloaded or failing. */
+        *unreachable = reason == OI_UNAVAILABLE ||
+                       (reason == OI_HTTP_STATUS && (resp.status == 429 || resp.status >= 500));
         goto out;
+    }
     char why[160];
     reason = oi_parse_answer(resp.body, resp.len, info, why, sizeof(why));
-    if (reason != OI_OK)
-        oi_logf(lg, LOG_ERR, "introspection at %s: unusable answer: %s", cfg->introspect_url, why);
+    if (reason != OI_OK) {
+        oi_logf(lg, LOG_ERR, "introspection at %s: unusable answer: %s", answered, why);
+        goto out;
+    }
+    *body = resp.body;
+    *body_len = resp.len;
+    resp.body = NULL;
 out:
     oi_free_secret(&secret);
     oi_free_secret(&form);
@@ -223,12 +303,65 @@ enum oi_reason oi_login_recheck(const struct oi_config *cfg, const struct oi_log
     return r;
 }
 
+/* The decision on one answer (fresh or cached): what it says, then every rule of the policy. */
+static enum oi_reason decide_on_answer(const struct oi_config *cfg, const struct oi_usermap *map,
+                                       const struct oi_token_info *info, const struct oi_subject *subj,
+                                       const char *token, struct oi_outcome *out)
+{
+    enum oi_reason reason = OI_OK;
+    server_text(out->sub, sizeof(out->sub), info->sub.s, info->sub.len, token);
+    server_text(out->client_id, sizeof(out->client_id), info->client_id.s, info->client_id.len, token);
+    out->exp = info->exp;
+    if (info->active)
+        reason = keep_answer(cfg, info, token, out);
+    if (reason != OI_OK)
+        return reason;
+    enum oi_grant grant = OI_GRANT_NONE;
+    reason = oi_policy_check(cfg, cfg->user_map ? map : NULL, info, subj, (int64_t)time(NULL), &out->facts,
+                             &grant);
+    if (reason == OI_OK)
+        reason = oi_check_account(subj->user, cfg->min_uid, grant);
+    if (reason == OI_OK)
+        out->grant = grant;
+    return reason;
+}
+
+/* A cached answer, parsed as strictly as a fresh one. */
+static bool cached_info(const struct oi_cache_entry *e, struct oi_token_info *info)
+{
+    char why[160];
+    return oi_parse_answer(e->body, e->len, info, why, sizeof(why)) == OI_OK;
+}
+
+/* Keep a fresh answer for the next logins: an allow until min(cache_ttl, exp); a refusal only
+ * with negative_ttl, else any older entry for this token goes (it would contradict the server). */
+static void remember_answer(struct oi_cache *cache, const struct oi_config *cfg, const struct oi_log *lg,
+                            const struct oi_token_info *info, const char *token, const char *body,
+                            size_t len, enum oi_reason reason)
+{
+    if (reason == OI_NOMEM || reason == OI_CONFIG)
+        return;
+    bool allow = reason == OI_OK;
+    /* A server that echoes the token back has it stored nowhere. */
+    if ((!allow && cfg->negative_ttl == 0) || holds_token(body, len, token)) {
+        oi_cache_drop(cache);
+        return;
+    }
+    oi_cache_put(cache, cfg, lg, (int64_t)time(NULL), allow ? OI_VERDICT_ALLOW : OI_VERDICT_DENY,
+                 info->active && info->has_exp ? info->exp : 0, body, len);
+}
+
 void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
                      const struct oi_subject *subj, const char *token, struct oi_outcome *out)
 {
     struct oi_token_info info = {0};
     struct oi_usermap map = {0};
-    char *scopes = NULL;
+    struct oi_cache cache = {.dirfd = -1};
+    struct oi_cache_entry entry = {0};
+    enum oi_cache_state cached = OI_CE_NONE;
+    char *scopes = NULL, *body = NULL;
+    size_t body_len = 0;
+    bool unreachable = false;
     enum oi_reason reason;
 
     oi_outcome_init(out, OI_NO_TOKEN);
@@ -248,28 +381,57 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
         reason = oi_expand_scopes(&cfg->required_scopes, subj, &scopes);
     if (reason != OI_OK)
         goto out;
-    reason = introspect(cfg, lg, token, scopes, &info);
-    if (reason != OI_OK)
-        goto out;
-    server_text(out->sub, sizeof(out->sub), info.sub.s, info.sub.len, token);
-    server_text(out->client_id, sizeof(out->client_id), info.client_id.s, info.client_id.len, token);
-    out->exp = info.exp;
-    if (info.active)
-        reason = keep_answer(cfg, &info, token, out);
-    if (reason != OI_OK)
-        goto out;
-    enum oi_grant grant = OI_GRANT_NONE;
-    reason = oi_policy_check(cfg, cfg->user_map ? &map : NULL, &info, subj, (int64_t)time(NULL),
-                             &out->facts, &grant);
-    if (reason == OI_OK)
-        reason = oi_check_account(subj->user, cfg->min_uid, grant);
-    if (reason == OI_OK)
-        out->grant = grant;
+    if (cfg->cache_dir != NULL) {
+        reason = oi_cache_open(&cache, cfg, lg);
+        if (reason == OI_OK && oi_cache_select(&cache, cfg, token, scopes) != 0)
+            reason = OI_NOMEM;
+        if (reason != OI_OK)
+            goto out;
+        out->cache = OI_CACHE_MISS;
+        cached = oi_cache_get(&cache, cfg, lg, (int64_t)time(NULL), &entry);
+        if (cached == OI_CE_FRESH && cached_info(&entry, &info)) {
+            /* The server's answer of a moment ago; the decision is taken anew. */
+            out->cache = OI_CACHE_HIT;
+            out->cache_age = (int64_t)time(NULL) - entry.fetched;
+            reason = decide_on_answer(cfg, &map, &info, subj, token, out);
+            goto out;
+        }
+        oi_token_info_free(&info);
+    }
+    reason = introspect(cfg, lg, cfg->cache_dir ? &cache : NULL, token, scopes, &info, &body, &body_len,
+                        &unreachable);
+    if (reason == OI_OK) {
+        reason = decide_on_answer(cfg, &map, &info, subj, token, out);
+        if (cfg->cache_dir != NULL)
+            remember_answer(&cache, cfg, lg, &info, token, body, body_len, reason);
+    } else if (unreachable && cfg->offline_grace > 0 && cached == OI_CE_STALE &&
+               entry.verdict == OI_VERDICT_ALLOW && (int64_t)time(NULL) - entry.fetched < cfg->offline_grace) {
+        /* The server cannot be asked: an allow it gave less than offline_grace ago still stands,
+         * under every rule of this line as it is now. */
+        oi_token_info_free(&info);
+        if (cached_info(&entry, &info)) {
+            enum oi_reason unavailable = reason;
+            out->cache = OI_CACHE_GRACE;
+            out->cache_age = (int64_t)time(NULL) - entry.fetched;
+            reason = decide_on_answer(cfg, &map, &info, subj, token, out);
+            if (reason == OI_OK)
+                oi_logf(lg, LOG_WARNING,
+                        "offline grace: no server available (%s); honouring the answer fetched %lld s ago "
+                        "(offline_grace=%ld)",
+                        oi_reason_name(unavailable), (long long)out->cache_age, cfg->offline_grace);
+        }
+    }
 out:
     if (reason != OI_OK)
         oi_facts_free(&out->facts);
     oi_token_info_free(&info);
     oi_usermap_free(&map);
+    oi_cache_entry_free(&entry);
+    oi_cache_close(&cache);
+    if (body != NULL) {
+        oi_wipe(body, body_len);
+        free(body);
+    }
     free(scopes);
     out->reason = reason;
     out->pam_code = oi_reason_pam_code(reason);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "cache.h"
 #include "cfg.h"
 #include "log.h"
 #include "policy.h"
@@ -25,6 +26,8 @@ struct oi_outcome {
     char *scope;   /* the granted scopes */
     bool has_exp;
     enum oi_grant grant; /* on success: how the account was reached */
+    enum oi_cache_use cache; /* OI_CACHE_OFF without cache_dir */
+    int64_t cache_age;       /* hit or grace: seconds since the answer was fetched */
 };
 
 /* Empty outcome ("-" for every value) with this reason. */
@@ -32,7 +35,9 @@ void oi_outcome_init(struct oi_outcome *out, enum oi_reason reason);
 
 void oi_outcome_free(struct oi_outcome *out);
 
-/* Decide on one token for subj. Never returns success on any error. */
+/* Decide on one token for subj. Never returns success on any error. With cache_dir, a fresh
+ * enough cached answer stands in for the server's (the decision is taken anew on it), a fresh
+ * answer is stored, and while no server is available offline_grace may honour an older allow. */
 void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
                      const struct oi_subject *subj, const char *token, struct oi_outcome *out);
 

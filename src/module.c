@@ -97,13 +97,16 @@ static void log_effective(const struct oi_log *lg, const struct oi_config *cfg)
     oi_debug(lg,
              "effective: conf=%s flavor=%s endpoint=%s auth=%s allowed_clients=%s%s "
              "required_scopes=%zu audience=%zu issuer=%s user_claim=%s leeway=%ld timeouts=%ld/%ld ms "
-             "trust=%s token_prefix=%s",
+             "trust=%s token_prefix=%s servers=%zu",
              cfg->conf_path, oi_flavor_name(cfg->flavor), cfg->introspect_url, auth_names[cfg->auth],
              cfg->any_client ? "*" : cfg->allowed_clients.items[0],
              cfg->allowed_clients.n > 1 ? ",..." : "", cfg->required_scopes.n, cfg->audience.n,
              cfg->issuer ? cfg->issuer : "-", cfg->user_claim, cfg->leeway, cfg->connect_timeout_ms,
              cfg->timeout_ms, cfg->ca_file ? cfg->ca_file : cfg->ca_dir,
-             cfg->token_prefix ? cfg->token_prefix : "-");
+             cfg->token_prefix ? cfg->token_prefix : "-", cfg->endpoints.n);
+    if (cfg->cache_dir != NULL)
+        oi_debug(lg, "effective: cache_dir=%s cache_ttl=%ld negative_ttl=%ld offline_grace=%ld cache_max_entries=%ld",
+                 cfg->cache_dir, cfg->cache_ttl, cfg->negative_ttl, cfg->offline_grace, cfg->cache_max_entries);
 }
 
 static const char *item_or_dash(pam_handle_t *pamh, int type)
@@ -150,9 +153,13 @@ static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user,
     const char *s = item_or_dash(pamh, PAM_SERVICE), *r = item_or_dash(pamh, PAM_RHOST);
     oi_sanitize(svc, sizeof(svc), s, strlen(s));
     oi_sanitize(rhost, sizeof(rhost), r, strlen(r));
+    /* cache= only with cache_dir: hit and grace say the decision rests on a stored answer. */
+    char cache[32] = "";
+    if (out->cache != OI_CACHE_OFF)
+        snprintf(cache, sizeof(cache), " cache=%s", oi_cache_use_name(out->cache));
     oi_logf(lg, out->pam_code == PAM_SUCCESS || out->pam_code == PAM_IGNORE ? LOG_INFO : LOG_NOTICE,
-            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=fp:%s reason=%s", verb, u, svc,
-            rhost, out->sub, out->client_id, out->fp, oi_reason_name(out->reason));
+            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=fp:%s%s reason=%s", verb, u, svc,
+            rhost, out->sub, out->client_id, out->fp, cache, oi_reason_name(out->reason));
 }
 
 /* Moves out->facts into the record. */

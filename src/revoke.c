@@ -128,9 +128,12 @@ static void describe_answer(const struct oi_http_response *resp, const struct oi
              err[0] ? " " : "", err, desc[0] ? ": " : "", desc, hint);
 }
 
-enum oi_revoke_status oi_revoke(const struct oi_config *cfg, unsigned kind,
-                                const struct oi_revoke_target *t, long timeout_ms, bool dry_run,
-                                struct oi_revoke_result *res)
+static long elapsed_ms(const struct timespec *start);
+
+/* One revocation at cfg->admin_base. */
+static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kind,
+                                       const struct oi_revoke_target *t, long timeout_ms, bool dry_run,
+                                       struct oi_revoke_result *res)
 {
     char *secret = NULL, *authz = NULL;
     struct oi_http_response resp = {0};
@@ -187,6 +190,33 @@ out:
     oi_free_secret(&authz);
     oi_http_response_free(&resp);
     return res->status;
+}
+
+enum oi_revoke_status oi_revoke(const struct oi_config *cfg, unsigned kind,
+                                const struct oi_revoke_target *t, long timeout_ms, bool dry_run,
+                                struct oi_revoke_result *res)
+{
+    /* Each server of admin_url in turn while they are unavailable, within one timeout. */
+    long budget = timeout_ms > 0 && timeout_ms < cfg->timeout_ms ? timeout_ms : cfg->timeout_ms;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    size_t n = cfg->admin_bases.n > 1 ? cfg->admin_bases.n : 1;
+    enum oi_revoke_status st = OI_RV_UNAVAILABLE;
+    for (size_t i = 0; i < n; i++) {
+        struct oi_config at = *cfg; /* shallow: only the base differs */
+        if (cfg->admin_bases.n > 1)
+            at.admin_base = cfg->admin_bases.items[i];
+        long left = budget - elapsed_ms(&start);
+        if (i > 0) {
+            if (left < 1)
+                break;
+            oi_revoke_result_free(res);
+        }
+        st = revoke_at(&at, kind, t, i > 0 || timeout_ms > 0 ? left : 0, dry_run, res);
+        if (st != OI_RV_UNAVAILABLE)
+            break;
+    }
+    return st;
 }
 
 void oi_revoke_result_free(struct oi_revoke_result *res)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "cache.h"
 #include "cfg.h"
 #include "http.h"
 #include "introspect.h"
@@ -40,12 +41,18 @@ static const char usage_text[] =
     "        End Hydra login sessions (by subject, or by login session id), and with --consent\n"
     "        the consent sessions of that subject and client, which also ends their tokens.\n"
     "        --from-pam takes OAUTH2_SUB, OAUTH2_SID and OAUTH2_CLIENT_ID from the environment\n"
-    "        (pam_exec type=close_session).\n"
+    "        (pam_exec type=close_session). With cache_dir, the subject's (or sid's) cached\n"
+    "        answers are removed too.\n"
     "  check USER [--service NAME]\n"
     "        Read a token from standard input (not echoed on a terminal) and decide on it for\n"
     "        USER exactly as the module would; print why. The token is never printed.\n"
     "  ping  Check the configuration, the secret file, the connection (DNS, TCP, TLS), the\n"
     "        credentials (a dummy token must be answered inactive) and Hydra's /health/ready.\n"
+    "  cache stats\n"
+    "        What cache_dir holds: entries usable now, kept for offline_grace, expired or\n"
+    "        corrupt; and the circuit breaker of each server.\n"
+    "  cache flush [--subject SUB | --sid SID]\n"
+    "        Remove every cached answer and breaker state, or the answers about one subject.\n"
     "\n"
     "Options:\n"
     "  --conf FILE          configuration file (default " OI_DEFAULT_CONF ")\n"
@@ -203,6 +210,35 @@ static int revoke_one(const struct oi_config *cfg, unsigned kind, const struct o
     return revoke_exit(st);
 }
 
+/* Remove the cached answers about subject (or sid); one line of output. */
+static int flush_cache(const struct oi_config *cfg, const char *subject, const char *sid)
+{
+    struct oi_cache cache;
+    struct oi_log lg = {NULL, cfg->debug};
+    char who[300], s[129];
+    size_t removed = 0;
+    if (subject)
+        plain(s, sizeof(s), subject);
+    else if (sid)
+        plain(s, sizeof(s), sid);
+    else
+        snprintf(s, sizeof(s), "every subject");
+    snprintf(who, sizeof(who), subject ? "subject \"%s\"" : sid ? "sid \"%s\"" : "%s", s);
+    if (oi_cache_open(&cache, cfg, &lg) != OI_OK) {
+        printf("cache: NOT flushed for %s: cache_dir %s is unusable (see above)\n", who, cfg->cache_dir);
+        return EXIT_CONFIG;
+    }
+    int rc = oi_cache_flush(&cache, cfg, subject, sid, &removed);
+    oi_cache_close(&cache);
+    if (rc != 0) {
+        printf("cache: NOT flushed for %s: cannot read %s: %s\n", who, cfg->cache_dir, strerror(errno));
+        return EXIT_CONFIG;
+    }
+    printf("cache: removed %zu cached answer%s%s%s from %s\n", removed, removed == 1 ? "" : "s",
+           subject || sid ? " of " : "", subject || sid ? who : "", cfg->cache_dir);
+    return EXIT_ALLOW;
+}
+
 static const char *nonempty_env(const char *name)
 {
     const char *v = getenv(name);
@@ -292,6 +328,13 @@ static int cmd_revoke(const struct tool *t)
     rc = revoke_one(&cfg, OI_REVOKE_LOGIN, &target, dry_run, consent);
     if (consent) {
         int rc2 = revoke_one(&cfg, OI_REVOKE_CONSENT, &target, dry_run, consent);
+        if (rc2 > rc)
+            rc = rc2;
+    }
+    /* Cached answers would let the person in until their TTL ran out: they go now, whatever the
+     * server said. */
+    if (cfg.cache_dir != NULL && !dry_run) {
+        int rc2 = flush_cache(&cfg, subject, sid);
         if (rc2 > rc)
             rc = rc2;
     }
@@ -632,6 +675,11 @@ static int cmd_check(const struct tool *t)
         printf("sid:       %s (claim %s)\n", u, cfg.sid_claim);
     }
     printf("token:     %s%s\n", strcmp(out.fp, "-") == 0 ? "" : "fp:", out.fp);
+    if (out.cache == OI_CACHE_HIT || out.cache == OI_CACHE_GRACE)
+        printf("cache:     %s: the server's answer of %lld s ago (cache_dir %s)\n", oi_cache_use_name(out.cache),
+               (long long)out.cache_age, cfg.cache_dir);
+    else if (out.cache == OI_CACHE_MISS)
+        printf("cache:     miss (cache_dir %s)\n", cfg.cache_dir);
 
     rc = out.pam_code == PAM_SUCCESS                         ? EXIT_ALLOW
          : out.pam_code == PAM_AUTHINFO_UNAVAIL              ? EXIT_UNAVAILABLE
@@ -965,6 +1013,101 @@ static int cmd_ping(const struct tool *t)
     return rc;
 }
 
+/* ---- cache ------------------------------------------------------------------------------- */
+
+static void when(char *dst, size_t len, int64_t t)
+{
+    if (t == 0)
+        snprintf(dst, len, "-");
+    else
+        format_time(dst, len, t);
+}
+
+static void show_breaker(void *arg, const char *url, const struct oi_breaker_state *st)
+{
+    int64_t now = *(const int64_t *)arg;
+    if (st->open_until_ms > now)
+        printf("breaker:   %s: OPEN for %.1f s more (%u failures in a row): logins skip it\n", url,
+               (double)(st->open_until_ms - now) / 1000.0, st->failures);
+    else if (st->failures > 0)
+        printf("breaker:   %s: closed, %u failure%s in a row (opens at %d)\n", url, st->failures,
+               st->failures == 1 ? "" : "s", OI_BREAKER_THRESHOLD);
+    else
+        printf("breaker:   %s: closed\n", url);
+}
+
+static int cmd_cache(const struct tool *t)
+{
+    const char *sub = t->n_args > 1 ? t->args[1] : NULL, *subject = NULL, *sid = NULL;
+    if (sub == NULL || (strcmp(sub, "stats") != 0 && strcmp(sub, "flush") != 0))
+        return usage_error("cache: give stats or flush");
+    for (int i = 2; i < t->n_args; i++) {
+        bool missing = false;
+        const char *v, *flag = t->args[i];
+        if (strcmp(sub, "flush") == 0 && (v = take_value(t->args, t->n_args, &i, "--subject", &missing)) != NULL)
+            subject = v;
+        else if (strcmp(sub, "flush") == 0 && (v = take_value(t->args, t->n_args, &i, "--sid", &missing)) != NULL)
+            sid = v;
+        else if (missing)
+            return usage_error("cache %s: %s needs a value", sub, flag);
+        else
+            return usage_error("cache %s: unknown argument '%s'", sub, t->args[i]);
+        if (*v == '\0')
+            return usage_error("cache %s: %s needs a non-empty value", sub, flag);
+    }
+    if (subject && sid)
+        return usage_error("cache flush: give --subject or --sid, not both");
+    struct oi_config cfg;
+    struct oi_config_error err;
+    int rc = load(t, &cfg, &err, false);
+    if (rc != 0)
+        return rc;
+    if (cfg.cache_dir == NULL) {
+        fprintf(stderr, PROG ": cache: cache_dir is not set: there is no cache\n");
+        oi_config_free(&cfg);
+        return EXIT_CONFIG;
+    }
+    if (sid && cfg.sid_claim == NULL) {
+        oi_config_free(&cfg);
+        return usage_error("cache flush: --sid needs sid_claim (the claim holding the session id)");
+    }
+    if (strcmp(sub, "flush") == 0) {
+        rc = flush_cache(&cfg, subject, sid);
+        oi_config_free(&cfg);
+        return rc;
+    }
+    struct oi_cache cache;
+    struct oi_log lg = {NULL, cfg.debug};
+    if (oi_cache_open(&cache, &cfg, &lg) != OI_OK) {
+        oi_config_free(&cfg);
+        return EXIT_CONFIG;
+    }
+    struct oi_cache_stats st;
+    int64_t now_ms = oi_now_ms(), now = now_ms / 1000;
+    if (oi_cache_stats(&cache, &cfg, now, &st) != 0) {
+        fprintf(stderr, PROG ": cache: cannot read %s: %s\n", cfg.cache_dir, strerror(errno));
+        oi_cache_close(&cache);
+        oi_config_free(&cfg);
+        return EXIT_CONFIG;
+    }
+    char a[80], b[80];
+    size_t total = st.fresh_allow + st.fresh_deny + st.stale + st.expired + st.corrupt;
+    printf("cache_dir: %s (cache_ttl %ld s, negative_ttl %ld s, offline_grace %ld s, at most %ld entries)\n",
+           cfg.cache_dir, cfg.cache_ttl, cfg.negative_ttl, cfg.offline_grace, cfg.cache_max_entries);
+    printf("entries:   %zu (%zu bytes)\n", total, st.bytes);
+    printf("  usable:  %zu allow, %zu deny\n", st.fresh_allow, st.fresh_deny);
+    printf("  stale:   %zu (allows only offline_grace may still honour)\n", st.stale);
+    printf("  expired: %zu (removed as logins go by)\n", st.expired);
+    printf("  corrupt: %zu (never trusted; removed when met)\n", st.corrupt);
+    when(a, sizeof(a), st.oldest);
+    when(b, sizeof(b), st.newest);
+    printf("fetched:   oldest %s, newest %s\n", a, b);
+    oi_cache_breakers(&cache, &cfg, now_ms, show_breaker, &now_ms);
+    oi_cache_close(&cache);
+    oi_config_free(&cfg);
+    return EXIT_ALLOW;
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -1035,15 +1178,17 @@ int main(int argc, char **argv)
         }
     }
     if (t.n_args == 0) {
-        rc = usage_error("no command: give revoke, check or ping");
+        rc = usage_error("no command: give revoke, check, ping or cache");
     } else if (strcmp(t.args[0], "revoke") == 0) {
         rc = cmd_revoke(&t);
     } else if (strcmp(t.args[0], "check") == 0) {
         rc = cmd_check(&t);
     } else if (strcmp(t.args[0], "ping") == 0) {
         rc = cmd_ping(&t);
+    } else if (strcmp(t.args[0], "cache") == 0) {
+        rc = cmd_cache(&t);
     } else {
-        rc = usage_error("unknown command '%s': give revoke, check or ping", t.args[0]);
+        rc = usage_error("unknown command '%s': give revoke, check, ping or cache", t.args[0]);
     }
 out:
     fflush(stdout);

@@ -74,7 +74,7 @@ run version 0 --version
 report "--version prints $version"
 
 run no_command 3
-has "$E" "no command: give revoke, check or ping"
+has "$E" "no command: give revoke, check, ping or cache"
 report "no command: exit 3 with the reason"
 
 run unknown_command 3 frobnicate
