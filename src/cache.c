@@ -140,16 +140,18 @@ static enum oi_reason load_key(struct oi_cache *c, const char *dir, const struct
             break;
         /* Absent: make one. */
         char tmp[64];
-        unsigned char raw[OI_CACHE_KEY_BYTES];
-        if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        unsigned char raw[OI_CACHE_KEY_BYTES], rnd[8];
+        char rhex[17];
+        if (RAND_bytes(raw, sizeof(raw)) != 1 || RAND_bytes(rnd, sizeof(rnd)) != 1) {
             oi_logf(lg, LOG_ERR, "cache_dir %s: no random bytes for the cache key", dir);
             return OI_CONFIG;
         }
         to_hex(buf, raw, sizeof(raw));
         oi_wipe(raw, sizeof(raw));
         buf[MAC_HEX] = '\n';
-        snprintf(tmp, sizeof(tmp), TMP_PREFIX "key-%ld", (long)getpid());
-        unlinkat(c->dirfd, tmp, 0);
+        /* Unique per call, not per process: threads of one host may get here together. */
+        to_hex(rhex, rnd, sizeof(rnd));
+        snprintf(tmp, sizeof(tmp), TMP_PREFIX "key-%ld-%s", (long)getpid(), rhex);
         int wfd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         bool written = wfd >= 0 && write(wfd, buf, MAC_HEX + 1) == MAC_HEX + 1;
         if (wfd >= 0)

@@ -280,11 +280,15 @@ static int apply_option(struct oi_config *cfg, struct parse_state *st, const cha
         int rc = has_control(value) ? -1 : oi_strlist_split(&l, value, ',');
         if (rc == -2)
             return -2;
-        for (size_t j = 0; rc == 0 && j < l.n; j++)
-            if (has_control_or_space(l.items[j]) ||
-                (!oi_skip_prefix(l.items[j], "https://") && !oi_skip_prefix(l.items[j], "http://")) ||
+        for (size_t j = 0; rc == 0 && j < l.n; j++) {
+            /* A host must follow the scheme: "https://" alone would become "https:/admin/...". */
+            const char *host = oi_skip_prefix(l.items[j], "https://");
+            if (host == NULL)
+                host = oi_skip_prefix(l.items[j], "http://");
+            if (has_control_or_space(l.items[j]) || host == NULL || *host == '\0' || *host == '/' ||
                 strlen(l.items[j]) > 2000)
                 rc = -1;
+        }
         if (rc == 0 && l.n > OI_MAX_SERVERS) {
             oi_strlist_free(&l);
             return fail(err, st->where, key, "lists more than %d URLs", OI_MAX_SERVERS);

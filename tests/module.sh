@@ -60,8 +60,9 @@ svc-app:x:1600:1600:Team A service:/home/svc-app:/bin/sh
 PW
 printf 'root:x:0:\nalice:x:1234:\nbob:x:1235:\ndaemon:x:1:\ndeploy:x:1500:\nsvc-app:x:1600:\n' > "$RUN/group"
 
-# pam_wrapper spins forever if misconfigured: always under timeout.
-env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so ${OI_EXTRA_PRELOAD:-}" PAM_WRAPPER=1 \
+# pam_wrapper spins forever if misconfigured: always under timeout. In a sanitizer build the ASan
+# runtime must come first (OI_TEST_PRELOAD_PREFIX, from configure); OI_TEST_WRAPPER may be valgrind.
+env LD_PRELOAD="${OI_TEST_PRELOAD_PREFIX:+$OI_TEST_PRELOAD_PREFIX }libpam_wrapper.so libnss_wrapper.so ${OI_EXTRA_PRELOAD:-}" PAM_WRAPPER=1 \
     PAM_WRAPPER_SERVICE_DIR="$RUN/svc" PAM_WRAPPER_DEBUGLEVEL=2 \
     NSS_WRAPPER_PASSWD="$RUN/passwd" NSS_WRAPPER_GROUP="$RUN/group" \
     timeout 600 ${OI_TEST_WRAPPER:-} "$BIN"
