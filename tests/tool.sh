@@ -41,13 +41,14 @@ printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\n' "$DEAD" "$RUN
 chmod 600 "$RUN/dead.conf"
 printf '# subject  account\nalice@example.com  %s\n' "$USR" >"$RUN/tool.map" && chmod 644 "$RUN/tool.map"
 
-# run NAME WANT_RC ARGS...: the tool with ARGS, stdin from $IN (default /dev/null), environment
-# additions from $ENVS; stdout in $O, stderr in $E. Checks the exit status and for secrets.
+# run NAME WANT_RC ARGS...: the tool with ARGS (wrapped by $OI_TEST_WRAPPER, e.g. valgrind), stdin
+# from $IN (default /dev/null), environment additions from $ENVS; stdout in $O, stderr in $E.
+# Checks the exit status and for secrets.
 run() {
     CASE=$1 want=$2; shift 2
     O=$RUN/$CASE.out E=$RUN/$CASE.err
     # shellcheck disable=SC2086
-    env ${ENVS:-} "$TOOL" "$@" <"${IN:-/dev/null}" >"$O" 2>"$E"
+    env ${ENVS:-} ${OI_TEST_WRAPPER:-} "$TOOL" "$@" <"${IN:-/dev/null}" >"$O" 2>"$E"
     rc=$?
     [ "$rc" = "$want" ] || problem "exit status $rc, expected $want (stderr: $(head -c 300 "$E"))"
     no_secrets "$O" "$E"
