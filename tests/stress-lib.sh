@@ -46,8 +46,12 @@ stress_setup() { # NAME
         echo "required_scopes = ssh:login"
         [ "$SCHEME" = http ] && echo "allow_http"
         # Under valgrind a TLS login is some 50 times slower and 2 cores are shared by every
-        # process: the default 5 s would turn a slow answer into PAM_AUTHINFO_UNAVAIL.
-        if [ -n "${OI_STRESS_TIMEOUT_MS:-}" ]; then echo "timeout_ms = $OI_STRESS_TIMEOUT_MS"; fi
+        # process: the defaults (2 s to connect, which for curl includes the TLS handshake; 5 s in
+        # all) would turn a slow answer into PAM_AUTHINFO_UNAVAIL. At most 60 s to connect.
+        if [ -n "${OI_STRESS_TIMEOUT_MS:-}" ]; then
+            echo "timeout_ms = $OI_STRESS_TIMEOUT_MS"
+            echo "connect_timeout_ms = $((OI_STRESS_TIMEOUT_MS < 60000 ? OI_STRESS_TIMEOUT_MS : 60000))"
+        fi
     } > "$RUN/module.conf"
     chmod 600 "$RUN/module.conf"
     printf 'auth required %s conf=%s\naccount required %s conf=%s\n' "$MODULE" "$RUN/module.conf" \

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -184,11 +185,15 @@ static void login(unsigned long worker, unsigned long round)
 
 /* One login before the threads or processes start: pam_wrapper binds libpam's symbols lazily
  * without a lock. The secret is not shaped like a token, so nothing is sent or cached: the
- * module's first-use work (a cache directory's key, say) still happens concurrently. */
+ * module's first-use work (a cache directory's key, say) still happens concurrently.
+ * nss_wrapper reads its files at the first lookup, and a lookup in another thread racing that
+ * read finds nobody (ENOENT, seen under valgrind): the one lookup here reads them first. glibc's
+ * own files backend reads the file on each lookup and has no such race. */
 static void warm_up(void)
 {
     static char user[] = "alice", token[] = "not-a-token";
     const struct scase c = {PAM_AUTH_ERR, user, token, NULL, NULL};
+    (void)getpwnam(user);
     login_case(0, 0, &c);
     atomic_store(&logins, 0);
     atomic_store(&allowed, 0);
