@@ -1,6 +1,6 @@
 #!/bin/sh
-# README shows each file of examples/ (subdirectories too) word for word: the tests use those
-# files as they are.
+# README shows each file of examples/ (subdirectories too) word for word, and
+# pam_oauth2_introspect.conf(5) the three server examples: the tests use those files as they are.
 rc=0; n=0; bad=0
 quotes() { # DOC FILE
     python3 -c 'import sys; sys.exit(open(sys.argv[2]).read() not in open(sys.argv[1]).read())' "$1" "$2"
@@ -17,6 +17,9 @@ files=$(cd "$top_srcdir" && find examples -type f | LC_ALL=C sort)
 [ -n "$files" ] || { echo "FAIL: no files in $top_srcdir/examples"; exit 1; }
 for f in $files; do
     check README.md "$f"
+done
+for f in examples/hydra-v2.conf examples/hydra-v1.conf examples/ory-network.conf; do
+    check man/pam_oauth2_introspect.conf.5.scd "$f"
 done
 echo "$((n - bad)) passed, $bad failed"
 exit $rc
