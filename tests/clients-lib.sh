@@ -177,3 +177,64 @@ npm_setup() {
         cp "$f" "$NPMDIR/" && chmod u+w "$NPMDIR/${f##*/}" || { NPM_WHY="cannot copy $f"; return 1; }
     done
 }
+
+# ---- the files of examples/, used as they are -------------------------------------------------
+# A root-run test reads examples/*.conf and the map from the source tree itself. The module refuses
+# such files unless they are owned by root and not writable by group or others (FILE SAFETY in
+# pam_oauth2_introspect.conf(5)): examples_safe FILE... skips the test, saying why, otherwise.
+examples_safe() {
+    for f in "$@"; do
+        [ "$(stat -c %u "$TOPS/examples/$f")" = 0 ] && [ -z "$(find "$TOPS/examples/$f" -perm /022)" ] ||
+            skip "examples/$f is not owned by root or is writable by group or others, so the module would refuse it (run as root from a root-owned checkout)"
+    done
+}
+# example_pamd EXAMPLE SERVICE CONF [KEY=VALUE...] <TAIL: installs examples/pam.d/EXAMPLE as
+# /etc/pam.d/SERVICE, changing only what a test cannot use as it is, and only on the lines that
+# name the module: "pam_oauth2_introspect.so" becomes the built module's absolute path, the conf=
+# path becomes CONF (conf=CONF is added to a line that names none), and each KEY=VALUE (the
+# stand-in's admin_url, the test CA) is added at the end of the line, where it wins over the conf
+# file. Standard input is appended after a "# added by the test" line: what the real file keeps
+# from the distribution (e.g. Debian's session lines). Then it compares the installed file with
+# the example, independently of the rewrite: returns 1, the difference in EXAMPLE_WHY, unless
+# every line is the example's own or differs from it only by those replacements.
+example_pamd() {
+    ex_file=$TOPS/examples/pam.d/$1 ex_svc=/etc/pam.d/$2 ex_conf=$3
+    shift 3
+    python3 -c '
+import re, sys
+ex, svc, module, conf, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+name = r"(?<!\S)pam_oauth2_introspect\.so(?!\S)"
+out = []
+for line in open(ex).read().splitlines():
+    if not line.lstrip().startswith("#") and re.search(name, line):
+        line = re.sub(name, lambda m: module, line)
+        if re.search(r"(?<!\S)conf=\S*", line):
+            line = re.sub(r"(?<!\S)conf=\S*", lambda m: "conf=" + conf, line)
+        else:
+            line += " conf=" + conf
+        line += "".join(" " + e for e in extra)
+    out.append(line + "\n")
+with open(svc, "w") as f:
+    f.write("".join(out) + "# added by the test\n" + sys.stdin.read())
+' "$ex_file" "$ex_svc" "$MODULE" "$ex_conf" "$@" || { echo "FAIL: cannot install $ex_file as $ex_svc"; exit 1; }
+    EXAMPLE_WHY=$(python3 -c '
+import sys
+ex, svc, module, conf, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+want = open(ex).read().splitlines()
+got = open(svc).read().split("# added by the test\n")[0].splitlines()
+if len(got) != len(want):
+    sys.exit("%s has %d lines before the test ones, %s has %d" % (svc, len(got), ex, len(want)))
+for n, (w, g) in enumerate(zip(want, got), 1):
+    if w == g:
+        continue
+    wt, gt = w.split(), g.split()
+    if "pam_oauth2_introspect.so" not in wt or w.lstrip().startswith("#"):
+        sys.exit("line %d changed: [%s] became [%s]" % (n, w, g))
+    expect = [module if t == "pam_oauth2_introspect.so" else "conf=" + conf if t.startswith("conf=") else t
+              for t in wt]
+    if not any(t.startswith("conf=") for t in wt):
+        expect.append("conf=" + conf)
+    if gt != expect + extra:
+        sys.exit("line %d: [%s] became [%s], more than the module path, conf= and [%s]" % (n, w, g, " ".join(extra)))
+' "$ex_file" "$ex_svc" "$MODULE" "$ex_conf" "$@" 2>&1)
+}

@@ -1,10 +1,14 @@
 #!/bin/sh
-# End to end through a real OpenSSH sshd: its own config on 127.0.0.1 and a free high port, its own
-# PAM service in /etc/pam.d (sshd takes the service name from argv[0]: it runs through a symlink),
-# a dedicated user, and the Hydra v2 stand-in over HTTPS with a test CA. Clients: the OpenSSH
-# client under sshpass, and the npm ssh2 client for a token longer than OpenSSH's 1023 characters.
-# Every refused case is asserted by the client's exit status and the module's audit reason,
-# captured from /dev/log. Needs root; everything it creates is removed on exit.
+# End to end through a real OpenSSH sshd, set up with README's files from examples/: its
+# sshd_config Includes examples/sshd_config.d/oauth2-introspect.conf as it is (the test's own port,
+# host key and limits follow), its PAM service in /etc/pam.d is examples/pam.d/sshd (sshd takes the
+# service name from argv[0]: it runs through a symlink), and the module reads examples/sshd.conf and
+# the example map from the source tree: example_pamd replaces only the module's path and adds, on
+# the pam.d line, conf=, the stand-in's URL, the test CA and the map's path. A dedicated user; the
+# Hydra v2 stand-in over HTTPS with a test CA. Clients: the OpenSSH client under sshpass, and the
+# npm ssh2 client for a token longer than OpenSSH's 1023 characters. Every refused case is
+# asserted by the client's exit status and the module's audit reason, captured from /dev/log.
+# Needs root; everything it creates is removed on exit.
 . "${top_srcdir:?}/tests/clients-lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (starts sshd, adds a user, writes /etc/pam.d)"
 [ -x /usr/sbin/sshd ] || skip "sshd is not installed (openssh-server)"
@@ -12,6 +16,7 @@
 # loads an instrumented module, reads ASAN_OPTIONS from /proc/self/environ and aborts there.
 [ "${OI_SANITIZED:-no}" != no ] && skip "sanitizer build: sshd cannot load an ASan-instrumented module (module.sh and concurrency.sh run it under ASan)"
 need ssh ssh-keygen sshpass setsid timeout python3 openssl useradd userdel
+examples_safe sshd.conf pam_oauth2_introspect.map
 devlog_prepare
 
 RUN=$TOPB/tests/run/sshd
@@ -35,32 +40,32 @@ devlog_start "$RUN/syslog.log"
 start_standin "$RUN" v2
 useradd -M -d /nonexistent -s /bin/sh "$U" || { echo "FAIL: useradd $U"; exit 1; }
 
-cat >"$RUN/module.conf" <<CONF
-admin_url = https://127.0.0.1:$ADMIN
-ca_file = $RUN/pki/ca.crt
-allowed_clients = ssh-cli
-CONF
-chmod 600 "$RUN/module.conf"
-cat >"/etc/pam.d/$SVC" <<PAM
-auth     required  $MODULE conf=$RUN/module.conf
-account  required  $MODULE conf=$RUN/module.conf
+# /etc/pam.d/sshd names no conf=: the module reads /etc/security/pam_oauth2_introspect.conf, which
+# README fills with examples/sshd.conf. Debian's file keeps its session lines: here pam_permit.
+example_pamd sshd "$SVC" "$TOPS/examples/sshd.conf" "admin_url=https://127.0.0.1:$ADMIN" \
+    "ca_file=$RUN/pki/ca.crt" "user_map=$TOPS/examples/pam_oauth2_introspect.map" <<PAM
 session  required  pam_permit.so
 PAM
+[ -z "$EXAMPLE_WHY" ] || problem "$EXAMPLE_WHY"
+report "/etc/pam.d/$SVC is examples/pam.d/sshd; only the module path, conf= and the test's server options differ"
 
 [ -d /run/sshd ] || { mkdir -p /run/sshd && chmod 755 /run/sshd && made_run_sshd=1; }
 ssh-keygen -q -t ed25519 -N '' -f "$RUN/hostkey" || { echo "FAIL: ssh-keygen"; exit 1; }
 ln -s /usr/sbin/sshd "$RUN/$SVC"
+FRAGMENT=$TOPS/examples/sshd_config.d/oauth2-introspect.conf
 # A free port, taken by nobody between the probe and sshd's bind: else try another one.
 start_sshd() {
     PORT=$(free_port)
     cat >"$RUN/sshd_config" <<CFG
+# Read first, as Debian's "Include /etc/ssh/sshd_config.d/*.conf": the example, as it is.
+Include $FRAGMENT
+# What Debian 12's sshd_config says after that Include: the fragment must win.
+KbdInteractiveAuthentication no
+# This test's server.
 Port $PORT
 ListenAddress 127.0.0.1
 HostKey $RUN/hostkey
 PidFile none
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication yes
 PubkeyAuthentication no
 AuthorizedKeysFile none
 PermitRootLogin no
@@ -83,6 +88,19 @@ CFG
     done
 }
 start_sshd || start_sshd || start_sshd || { echo "FAIL: sshd did not start"; cat "$RUN/sshd.log"; exit 1; }
+
+# Every setting of the fragment is what sshd uses (sshd -T prints the effective configuration).
+"$RUN/$SVC" -T -f "$RUN/sshd_config" >"$RUN/sshd-T.out" 2>&1 || problem "sshd -T failed: $(cat "$RUN/sshd-T.out")"
+n=0
+while read -r key value; do
+    case $key in ''|'#'*) continue ;; esac
+    n=$((n + 1))
+    lkey=$(printf '%s' "$key" | tr 'A-Z' 'a-z')
+    grep -qx "$lkey $value" "$RUN/sshd-T.out" ||
+        problem "sshd -T has '$(grep "^$lkey " "$RUN/sshd-T.out")', the fragment says '$key $value'"
+done <"$FRAGMENT"
+[ "$n" -ge 3 ] || problem "only $n settings read from $FRAGMENT"
+report "sshd_config Includes examples/sshd_config.d/oauth2-introspect.conf; sshd uses its $n settings over Debian's later 'KbdInteractiveAuthentication no'"
 
 SSH_OPTS="-F /dev/null -p $PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
  -o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o NumberOfPasswordPrompts=1 -o ConnectTimeout=10
@@ -117,14 +135,17 @@ refused() { # name wanted-rc reason
 }
 start_case() { log_mark; sshd_log_mark; }
 
-good=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"openid\"}")
+# examples/sshd.conf: people's subjects are e-mail addresses (user_regex), client ssh-login, scope
+# ssh:login (also sent to Hydra). person USER [MORE-JSON]: such a token, valid in every other way.
+person() { mint "{\"sub\":\"$1@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"openid ssh:login\"${2:-}}"; }
+good=$(person "$U")
 
 start_case; openssh password "$good"
 accepted "valid token, password method (OpenSSH client), account stack passes" password
 start_case; openssh keyboard-interactive "$good"
 accepted "valid token, keyboard-interactive (OpenSSH client)" keyboard-interactive/pam
 
-revoked=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\"}")
+revoked=$(person "$U")
 ctl revoke "$revoked"
 start_case; openssh keyboard-interactive "$revoked"
 refused "revoked token refused (keyboard-interactive)" 255 inactive
@@ -132,14 +153,14 @@ start_case; openssh password "$revoked"
 refused "revoked token refused (password)" 255 inactive
 
 # Hydra answers {"active":false} for an expired token, so the reason is "inactive".
-expired=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"ttl\":-5}")
+expired=$(person "$U" ",\"ttl\":-5")
 start_case; openssh password "$expired"
 refused "expired token refused" 255 inactive
 
-start_case; openssh keyboard-interactive "$(mint "{\"sub\":\"$OTHER\",\"client_id\":\"ssh-cli\"}")"
+start_case; openssh keyboard-interactive "$(person "$OTHER")"
 refused "another user's token refused" 255 user_mismatch
 
-start_case; openssh password "$(mint "{\"sub\":\"$U\",\"client_id\":\"web-app\"}")"
+start_case; openssh password "$(mint "{\"sub\":\"$U@example.com\",\"client_id\":\"web-app\",\"scope\":\"ssh:login\"}")"
 refused "token of a client not in allowed_clients refused" 255 client
 
 # A user sshd does not allow (not in AllowUsers, here not even a local user): sshd still runs PAM
@@ -148,7 +169,7 @@ refused "token of a client not in allowed_clients refused" 255 client
 n0=$(nreq)
 start_case
 # shellcheck disable=SC2086
-out=$(SSHPASS=$(mint "{\"sub\":\"$OTHER\",\"client_id\":\"ssh-cli\"}") setsid -w timeout 60 sshpass -e -P token: \
+out=$(SSHPASS=$(person "$OTHER") setsid -w timeout 60 sshpass -e -P token: \
     ssh $SSH_OPTS -o PreferredAuthentications=keyboard-interactive "$OTHER@127.0.0.1" true </dev/null 2>&1)
 rc=$?
 [ "$(nreq)" = "$n0" ] || problem "sshd's fake password was sent to the server"
@@ -157,32 +178,20 @@ refused "valid token of a user sshd does not allow refused (sshd's fake password
 U=$refused_user
 
 # Refresh tokens (ory_rt_) are refused before any request is made.
-refresh=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"token_use\":\"refresh_token\"}")
+refresh=$(person "$U" ",\"token_use\":\"refresh_token\"")
 n0=$(nreq)
 start_case; openssh keyboard-interactive "$refresh"
 [ "$(nreq)" = "$n0" ] || problem "the refresh token was sent to the server"
 refused "refresh token refused without a request" 255 not_access_token
 
-# A JWT access token of exactly 1025 characters: the stand-in's JWTs have a fixed-size header
-# and signature, so pad ext until the length is right.
-jwt_of_length() { # LENGTH
-    pad=200 tries=0
-    while :; do
-        t=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"format\":\"jwt\",\"ext\":{\"pad\":\"$(printf "%${pad}s" | tr ' ' x)\"}}")
-        len=${#t}
-        [ "$len" = "$1" ] && { printf '%s' "$t"; return 0; }
-        tries=$((tries + 1)); [ $tries -gt 12 ] && return 1
-        if [ $tries = 1 ]; then pad=$((pad + ($1 - len) * 3 / 4))   # base64: 4 characters per 3 bytes
-        elif [ "$len" -lt "$1" ]; then pad=$((pad + 1))
-        else pad=$((pad - 1)); fi
-        [ $pad -ge 0 ] || return 1
-    done
-}
-long=$(jwt_of_length 1025) || { echo "FAIL: cannot mint a 1025-character JWT"; exit 1; }
+# A JWT access token, valid under examples/sshd.conf: with its claims (an e-mail subject, two
+# scopes) the stand-in's JWTs, with a 4096-bit-sized signature, are longer than 1024 characters.
+long=$(person "$U" ",\"format\":\"jwt\"")
+[ ${#long} -gt 1024 ] || { echo "FAIL: the JWT has ${#long} characters, wanted more than 1024"; exit 1; }
 
 if npm_setup; then
     start_case; ssh2 keyboard-interactive "$long"
-    accepted "1025-character JWT logs in through keyboard-interactive (ssh2 client)" keyboard-interactive/pam
+    accepted "${#long}-character JWT logs in through keyboard-interactive (ssh2 client)" keyboard-interactive/pam
 
     # sshd's password method takes up to 1024 characters: such a secret reaches the module intact.
     n0=$(nreq)
@@ -192,12 +201,12 @@ if npm_setup; then
     refused "1024-character secret reaches the module intact through the password method (ssh2; unknown: inactive)" 1 inactive
 
     n0=$(nreq)
-    start_case; ssh2 password "$long"
+    start_case; ssh2 password "$(shaped 1025)"
     [ "$rc" = 1 ] || problem "client exit $rc, wanted 1: $out"
     audit_none
     [ "$(nreq)" = "$n0" ] || problem "a request reached the introspection server"
     sshd_log_has "Failed password for $U " || problem "sshd.log has no 'Failed password for $U'"
-    report "1025-character JWT refused by sshd itself through the password method (module never called)"
+    report "1025-character secret refused by sshd itself through the password method (module never called)"
     ssh2_skipped=""
 else
     ssh2_skipped=$NPM_WHY
@@ -209,7 +218,7 @@ n0=$(nreq)
 start_case; openssh keyboard-interactive "$long"
 got=$(req_tokens_since "$n0" | awk '{ print length($0) }' | tr '\n' ' ')
 [ "$got" = "1023 " ] || problem "the server got token lengths '$got', wanted 1023"
-refused "1025-character JWT cut to 1023 characters by the OpenSSH client, so refused" 255 inactive
+refused "${#long}-character JWT cut to 1023 characters by the OpenSSH client, so refused" 255 inactive
 
 if [ -n "$ssh2_skipped" ] && [ "$failed" = 0 ]; then
     echo "$passed passed, $failed failed"

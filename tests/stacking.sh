@@ -1,7 +1,8 @@
 #!/bin/sh
 # Tokens and passwords on one prompt: the module as "sufficient" with token_prefix=ory_at_ in front
-# of pam_unix (try_first_pass), on a PAM service in /etc/pam.d driven by pamtester, for a user with
-# a real password. The Hydra v2 stand-in over HTTPS with a test CA answers, and its request log
+# of pam_unix (try_first_pass), on a PAM service in /etc/pam.d that is examples/pam.d/stacking
+# (only the module's path and the test's conf= file and server options replaced, by example_pamd),
+# driven by pamtester, for a user with a real password. The Hydra v2 stand-in over HTTPS with a test CA answers, and its request log
 # proves that no password was ever sent to it. Refused cases are asserted by pamtester's exit
 # status and the module's audit reason, captured from /dev/log. Needs root; everything it creates
 # is removed on exit.
@@ -37,12 +38,13 @@ ca_file = $RUN/pki/ca.crt
 allowed_clients = ssh-cli
 CONF
 chmod 600 "$RUN/module.conf"
-cat >"/etc/pam.d/$SVC" <<PAM
-auth     sufficient  $MODULE conf=$RUN/module.conf token_prefix=ory_at_
-auth     required    pam_unix.so try_first_pass nodelay
-account  required    $MODULE conf=$RUN/module.conf
+# The rest of the real file: Debian's "@include common-account" checks the account with pam_unix.
+# pam_unix keeps its 2-second delay after a failure, as on a real host.
+example_pamd stacking "$SVC" "$RUN/module.conf" <<PAM
 account  required    pam_unix.so
 PAM
+[ -z "$EXAMPLE_WHY" ] || problem "$EXAMPLE_WHY"
+report "/etc/pam.d/$SVC is examples/pam.d/stacking; only the module path and conf= differ"
 
 # login SECRET: pamtester authenticate + acct_mgmt, the secret typed once at the first prompt (a
 # second prompt would read end of file and fail), no tty.

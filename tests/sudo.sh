@@ -1,14 +1,18 @@
 #!/bin/sh
-# End to end through sudo -S: a sudoers drop-in selects a dedicated PAM service for a dedicated
-# user (pam_service=), whose pam.d line requires the scope "sudo" (required_scopes=sudo, on the
-# pam.d line, over a shared config file). The Hydra v2 stand-in over HTTPS with a test CA answers.
-# Every refused case is asserted by sudo's exit status and the module's audit reason, captured
-# from /dev/log. Needs root; everything it creates is removed on exit.
+# End to end through sudo -S, set up as README says: a sudoers drop-in selects a dedicated PAM
+# service for a dedicated user (pam_service=), which is examples/pam.d/sudo; its conf= names the
+# place of examples/sudo.conf, which the module reads from the source tree (the scope "sudo", a
+# token at most 5 minutes old, the account from an e-mail subject). Only the module's path, the
+# conf= path, the stand-in's URL and the test CA are replaced (example_pamd). The Hydra v2
+# stand-in over HTTPS with a test CA answers. Every refused case is asserted by sudo's exit status
+# and the module's audit reason, captured from /dev/log. Needs root; everything it creates is
+# removed on exit.
 . "${top_srcdir:?}/tests/clients-lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (writes /etc/pam.d and /etc/sudoers.d, adds a user)"
 need sudo visudo runuser setsid timeout python3 openssl useradd userdel
 [ -d /etc/sudoers.d ] && grep -Eq '^[@#]includedir /etc/sudoers.d' /etc/sudoers 2>/dev/null ||
     skip "/etc/sudoers does not include /etc/sudoers.d"
+examples_safe sudo.conf
 devlog_prepare
 
 RUN=$TOPB/tests/run/sudo
@@ -29,17 +33,13 @@ devlog_start "$RUN/syslog.log"
 start_standin "$RUN" v2
 useradd -M -d /nonexistent -s /bin/sh "$U" || { echo "FAIL: useradd $U"; exit 1; }
 
-cat >"$RUN/module.conf" <<CONF
-admin_url = https://127.0.0.1:$ADMIN
-ca_file = $RUN/pki/ca.crt
-allowed_clients = ssh-cli
-CONF
-chmod 600 "$RUN/module.conf"
-cat >"/etc/pam.d/$SVC" <<PAM
-auth     required  $MODULE conf=$RUN/module.conf required_scopes=sudo max_token_age=300
-account  required  $MODULE conf=$RUN/module.conf max_token_age=300
+# Debian's /etc/pam.d/sudo keeps its session line: here pam_permit.
+example_pamd sudo "$SVC" "$TOPS/examples/sudo.conf" "admin_url=https://127.0.0.1:$ADMIN" \
+    "ca_file=$RUN/pki/ca.crt" <<PAM
 session  required  pam_permit.so
 PAM
+[ -z "$EXAMPLE_WHY" ] || problem "$EXAMPLE_WHY"
+report "/etc/pam.d/$SVC is examples/pam.d/sudo; only the module path, conf= and the test's server options differ"
 cat >"$RUN/sudoers" <<SUDOERS
 Defaults:$U pam_service=$SVC
 Defaults:$U !lecture, passwd_tries=1
@@ -55,8 +55,9 @@ sudo_as() {
     err=$(tr '\n' ' ' <"$RUN/stderr")
 }
 
-with=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"openid sudo\"}")
-without=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\"}")
+# examples/sudo.conf: the subject is the person's e-mail address (user_regex), the client ssh-login.
+with=$(mint "{\"sub\":\"$U@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"openid sudo\"}")
+without=$(mint "{\"sub\":\"$U@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"openid ssh:login\"}")
 
 log_mark; n0=$(nreq); sudo_as "$with"
 [ "$rc" = 0 ] || problem "sudo exit $rc, wanted 0: $err"
@@ -74,14 +75,14 @@ log_mark; sudo_as "$without"
 audit_check deny "$U" inactive
 report "token without the scope sudo refused by sudo -S"
 
-# max_token_age=300: a token issued an hour ago is refused even though it is active and scoped.
+# max_token_age = 300: a token issued an hour ago is refused even though it is active and scoped.
 now=$(date +%s)
-old=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"openid sudo\",\"iat\":$((now - 3600)),\"exp\":$((now + 600))}")
+old=$(mint "{\"sub\":\"$U@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"openid sudo\",\"iat\":$((now - 3600)),\"exp\":$((now + 600))}")
 log_mark; sudo_as "$old"
 [ "$rc" = 1 ] || problem "sudo exit $rc, wanted 1: $err"
 [ -z "$out" ] || problem "the command ran: $out"
 audit_check deny "$U" token_age
-report "token issued an hour ago refused by sudo -S (max_token_age=300)"
+report "token issued an hour ago refused by sudo -S (max_token_age = 300)"
 
 # sudo hands PAM at most 511 characters; from 512 on its conversation fails, so the module gets no
 # token at all (nothing is sent anywhere).
@@ -98,7 +99,7 @@ audit_check deny "$U" no_token
 [ "$(nreq)" = "$n0" ] || problem "a request reached the introspection server"
 report "512-character secret: sudo passes no token, refused with no request"
 
-long=$(mint "{\"sub\":\"$U\",\"client_id\":\"ssh-cli\",\"scope\":\"sudo\",\"format\":\"jwt\"}")
+long=$(mint "{\"sub\":\"$U@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"sudo\",\"format\":\"jwt\"}")
 log_mark; n0=$(nreq); sudo_as "$long"
 [ "$rc" = 1 ] || problem "sudo exit $rc, wanted 1: $err"
 audit_check deny "$U" no_token

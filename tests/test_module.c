@@ -26,8 +26,10 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
-enum standin { V2, V1, V25, NET, N_STANDINS };
-static const char *standin_env[N_STANDINS] = {"OI_V2", "OI_V1", "OI_V25", "OI_NET"};
+/* EX_*: stand-ins with the issuer of examples/hydra-v2.conf, hydra-v1.conf and ory-network.conf. */
+enum standin { V2, V1, V25, NET, EX_V2, EX_V25, EX_V1, EX_NET, N_STANDINS };
+static const char *standin_env[N_STANDINS] = {"OI_V2",   "OI_V1",    "OI_V25",  "OI_NET",
+                                              "OI_EXV2", "OI_EXV25", "OI_EXV1", "OI_EXNET"};
 
 struct mcase {
     const char *name;     /* also the PAM service name */
@@ -56,6 +58,7 @@ struct mcase {
 };
 
 #define ALICE "\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\""
+#define ALICE_LOGIN "\"sub\":\"alice\",\"client_id\":\"ssh-login\",\"scope\":\"openid ssh:login\""
 #define ACTIVE_BODY(extra)                                                                         \
     "{\"status\":200,\"content_type\":\"application/json;charset=UTF-8\",\"body\":"               \
     "\"{\\\"active\\\":true,\\\"sub\\\":\\\"alice\\\",\\\"client_id\\\":\\\"ssh-cli\\\","         \
@@ -234,6 +237,70 @@ static const struct mcase cases[] = {
      .user = "alice",
      .mint = "{\"sub\":\"alice@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"sudo\",\"iat\":@OLD@,\"exp\":@SOON@}",
      .auth_rc = PAM_AUTH_ERR, .reason = "token_age", .requests = 1, .acct_rc = -1},
+
+    /* examples/hydra-v2.conf, hydra-v1.conf and ory-network.conf, used verbatim against stand-ins
+     * of that kind that report the example's issuer; the pam.d line puts the stand-in's URL, the
+     * test CA and (Ory Network) the key file and a cache directory in place of the real ones. */
+#define EX_HYDRA_ARGS "admin_url=@URL@ ca_file=@CA@"
+#define EX_NET_ARGS(key) "admin_url=@URL@ ca_file=@CA@ secret_file=" key " cache_dir=@RUN@/ex-network-cache"
+#define EX_NET_CLIENT "5f1e8a3c-2b7d-4c19-9e0a-6d4b2f8c7a15"
+#define UNIX_USER(client, scope, user)                                                             \
+    "{\"sub\":\"0b3c1e2a-8f4d-4c6b-9a7e-2d5f1c8b9e30\",\"client_id\":\"" client "\",\"scope\":\"" scope \
+    "\",\"ext\":{\"unix_user\":\"" user "\"}}"
+    {.name = "ex_hydra_v2_ok", .si = EX_V2, .conf_file = "examples/hydra-v2.conf", .args = EX_HYDRA_ARGS,
+     .user = "alice", .mint = UNIX_USER("ssh-login", "openid ssh:login", "alice"), .auth_rc = PAM_SUCCESS,
+     .reason = "ok", .requests = 1, .acct_rc = PAM_SUCCESS, .form_scope = "ssh:login"},
+    {.name = "ex_hydra_v2_on_v25", .si = EX_V25, .conf_file = "examples/hydra-v2.conf", .args = EX_HYDRA_ARGS,
+     .user = "alice", .mint = UNIX_USER("ssh-login", "openid ssh:login", "alice"), .auth_rc = PAM_SUCCESS,
+     .reason = "ok", .requests = 1, .acct_rc = PAM_SUCCESS, .form_scope = "ssh:login"},
+    /* The scope is sent: Hydra itself answers inactive. */
+    {.name = "ex_hydra_v2_without_scope", .si = EX_V2, .conf_file = "examples/hydra-v2.conf",
+     .args = EX_HYDRA_ARGS, .user = "alice", .mint = UNIX_USER("ssh-login", "openid", "alice"),
+     .auth_rc = PAM_AUTH_ERR, .reason = "inactive", .requests = 1, .acct_rc = -1},
+    {.name = "ex_hydra_v2_other_account", .si = EX_V2, .conf_file = "examples/hydra-v2.conf",
+     .args = EX_HYDRA_ARGS, .user = "alice", .mint = UNIX_USER("ssh-login", "openid ssh:login", "bob"),
+     .auth_rc = PAM_AUTH_ERR, .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "ex_hydra_v2_other_client", .si = EX_V2, .conf_file = "examples/hydra-v2.conf",
+     .args = EX_HYDRA_ARGS, .user = "alice", .mint = UNIX_USER("web-app", "openid ssh:login", "alice"),
+     .auth_rc = PAM_AUTH_ERR, .reason = "client", .requests = 1, .acct_rc = -1},
+    /* A Hydra with another issuer (the plain v2 stand-in reports its own URL). */
+    {.name = "ex_hydra_v2_other_issuer", .si = V2, .conf_file = "examples/hydra-v2.conf",
+     .args = EX_HYDRA_ARGS, .user = "alice", .mint = UNIX_USER("ssh-login", "openid ssh:login", "alice"),
+     .auth_rc = PAM_AUTH_ERR, .reason = "issuer", .requests = 1, .acct_rc = -1},
+    /* Hydra 1.x reports "https://auth.example.org/" for the example's "https://auth.example.org". */
+    {.name = "ex_hydra_v1_ok", .si = EX_V1, .conf_file = "examples/hydra-v1.conf", .args = EX_HYDRA_ARGS,
+     .user = "alice", .mint = "{" ALICE_LOGIN "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1,
+     .acct_rc = PAM_SUCCESS, .form_scope = "ssh:login"},
+    {.name = "ex_hydra_v1_other_account", .si = EX_V1, .conf_file = "examples/hydra-v1.conf",
+     .args = EX_HYDRA_ARGS, .user = "bob", .mint = "{" ALICE_LOGIN "}", .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    {.name = "ex_hydra_v1_revoked", .si = EX_V1, .conf_file = "examples/hydra-v1.conf", .args = EX_HYDRA_ARGS,
+     .user = "alice", .mint = "{" ALICE_LOGIN "}", .revoke = true, .auth_rc = PAM_AUTH_ERR,
+     .reason = "inactive", .requests = 1, .acct_rc = -1},
+    /* Hydra 1.x refresh tokens have no prefix: sent, and refused on the answer's token_use. */
+    {.name = "ex_hydra_v1_refresh_token", .si = EX_V1, .conf_file = "examples/hydra-v1.conf",
+     .args = EX_HYDRA_ARGS, .user = "alice", .mint = "{" ALICE_LOGIN ",\"token_use\":\"refresh_token\"}",
+     .auth_rc = PAM_AUTH_ERR, .reason = "not_access_token", .requests = 1, .acct_rc = -1},
+    /* The API key from the secret file reaches Ory Network as a Bearer header. */
+    {.name = "ex_network_ok", .si = EX_NET, .conf_file = "examples/ory-network.conf",
+     .args = EX_NET_ARGS("@NETKEY@"), .user = "alice",
+     .mint = UNIX_USER(EX_NET_CLIENT, "openid ssh:login", "alice"), .auth_rc = PAM_SUCCESS,
+     .reason = "ok", .log = "cache=miss", .requests = 1, .acct_rc = PAM_SUCCESS,
+     .form_scope = "ssh:login", .authz = "Bearer ory_apikey_test-network-key"},
+    {.name = "ex_network_other_client", .si = EX_NET, .conf_file = "examples/ory-network.conf",
+     .args = EX_NET_ARGS("@NETKEY@"), .user = "alice",
+     .mint = UNIX_USER("ssh-login", "openid ssh:login", "alice"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "client", .requests = 1, .acct_rc = -1, .authz = "Bearer ory_apikey_test-network-key"},
+    {.name = "ex_network_other_account", .si = EX_NET, .conf_file = "examples/ory-network.conf",
+     .args = EX_NET_ARGS("@NETKEY@"), .user = "alice",
+     .mint = UNIX_USER(EX_NET_CLIENT, "openid ssh:login", "bob"), .auth_rc = PAM_AUTH_ERR,
+     .reason = "user_mismatch", .requests = 1, .acct_rc = -1},
+    /* Another project's key: Ory Network answers 401, the login cannot be checked. */
+    {.name = "ex_network_wrong_key", .si = EX_NET, .conf_file = "examples/ory-network.conf",
+     .args = EX_NET_ARGS("@RUN@/wrong-network.key"), .user = "alice",
+     .mint = UNIX_USER(EX_NET_CLIENT, "openid ssh:login", "alice"), .auth_rc = PAM_AUTHINFO_UNAVAIL,
+     .reason = "http_status", .log = "HTTP 401", .requests = 1, .acct_rc = -1,
+     .authz = "Bearer ory_apikey_another-project-key"},
 
     /* The floor: uid 0 and system accounts only through a literal map line. */
     {.name = "floor_glob_root", .conf = "user_map = @RUN@/floor.map", .user = "root",
@@ -451,6 +518,8 @@ static int write_services(void)
     write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
     snprintf(path, sizeof(path), "%s/world-readable.key", run);
     write_file(path, "some-api-key\n", 0644);
+    snprintf(path, sizeof(path), "%s/wrong-network.key", run);
+    write_file(path, "ory_apikey_another-project-key\n", 0600);
     snprintf(path, sizeof(path), "%s/special.secret", run);
     write_file(path, "p@ss:w/rd+%x y\n", 0600);
     snprintf(path, sizeof(path), "%s/floor.map", run);
