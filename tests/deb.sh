@@ -127,6 +127,18 @@ expect_mode() { # PATH WANTED
     [ "$got" = "$2" ] || problem "$1: $got, wanted $2"
 }
 installed() { dpkg-query -W -f='${db:Status-Abbrev}' "$PKG" 2>/dev/null | grep -q '^.[^n]'; }
+# Skip where the package, or a file it would replace or purge, is someone else's. Checked before
+# the build (to skip early) and again under the lock (where a mark means our killed run's).
+not_ours_check() {
+    if installed; then
+        [ -f "$OWNED" ] || skip "$PKG is installed on this machine: this test would replace and purge it"
+        return 0
+    fi
+    for f in "$MODULE" /usr/sbin/oauth2-introspect "$CONF" "$CACHE"; do
+        [ -e "$f" ] && skip "$f exists and belongs to no package: installing and purging $PKG would replace or delete it"
+    done
+    return 0
+}
 
 [ "$(id -u)" = 0 ] || skip "needs root (installs and purges the package, writes /etc/pam.d, adds a user)"
 for c in dpkg-buildpackage dpkg-deb dpkg-query lintian pamtester python3 openssl flock setsid useradd; do
@@ -143,6 +155,7 @@ SECUREDIR=$(dirname "$(dpkg -L libpam-modules 2>/dev/null | grep '/pam_unix\.so$
 MODULE=$SECUREDIR/pam_oauth2_introspect.so
 RUN=$TOPB/tests/run/deb
 t_start=$(ms)
+not_ours_check
 
 we_installed=""
 cleanup() {
@@ -206,15 +219,13 @@ fi
 # ---- install ---------------------------------------------------------------------------------
 exec 8>"$LOCK"
 flock -w 600 8 || skip "another run of this test held $LOCK for 600 s"
+not_ours_check
 if installed; then
-    # Holding the lock, a mark means a run of this test was killed before it could purge.
-    [ -f "$OWNED" ] || skip "$PKG is installed on this machine: this test would replace and purge it"
+    # Holding the lock, the mark means a run of this test was killed before it could purge.
     dpkg --purge "$PKG" >"$RUN/dpkg.log" 2>&1 || { echo "FAIL: cannot purge what a killed run left"; exit 1; }
     rm -f "$OWNED"
+    not_ours_check
 fi
-for f in "$MODULE" /usr/sbin/oauth2-introspect "$CONF" "$CACHE"; do
-    [ -e "$f" ] && skip "$f exists and belongs to no package: installing and purging $PKG would replace or delete it"
-done
 rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC-default"   # left by a killed run (we hold the lock)
 
 we_installed=1
