@@ -26,7 +26,13 @@ static void check_loaded(const struct oi_config *cfg)
     FUZZ_ASSERT(strcmp(cfg->introspect_url, cfg->endpoints.items[0]) == 0);
     for (size_t i = 0; i < cfg->endpoints.n; i++) {
         const char *url = cfg->endpoints.items[i];
-        FUZZ_ASSERT(oi_skip_prefix(url, "https://") || (cfg->allow_http && oi_skip_prefix(url, "http://")));
+        const char *rest = oi_skip_prefix(url, "https://");
+        if (rest == NULL && cfg->allow_http)
+            rest = oi_skip_prefix(url, "http://");
+        FUZZ_ASSERT(rest != NULL);
+        /* a host, and no credentials in a URL that is logged */
+        size_t authority = strcspn(rest, "/?#");
+        FUZZ_ASSERT(authority > 0 && memchr(rest, '@', authority) == NULL);
     }
     FUZZ_ASSERT(cfg->allowed_clients.n > 0);
     FUZZ_ASSERT(!cfg->any_client || cfg->allowed_clients.n == 1);

@@ -149,6 +149,34 @@ static bool has_control_or_space(const char *s)
     return false;
 }
 
+/* What follows "scheme://" up to the path: a host name or IPv4 address, or an IPv6 address in
+ * brackets, and an optional port 1-65535. No "user:password@": the URL is logged. A host that
+ * no resolver would take fails here, with the key named, instead of at every login. */
+static bool url_authority_ok(const char *a)
+{
+    static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
+    size_t end = strcspn(a, "/?#"), h;
+    if (a[0] == '[') {
+        h = 1 + strspn(a + 1, "0123456789abcdefABCDEF:.");
+        if (h == 1 || a[h] != ']')
+            return false;
+        h++;
+    } else {
+        h = strspn(a, host_chars);
+        if (h == 0)
+            return false;
+    }
+    if (h == end)
+        return true;
+    if (a[h] != ':')
+        return false;
+    size_t digits = strspn(a + h + 1, "0123456789");
+    if (digits == 0 || digits > 5 || h + 1 + digits != end)
+        return false;
+    long port = strtol(a + h + 1, NULL, 10);
+    return port >= 1 && port <= 65535;
+}
+
 static bool has_control(const char *s)
 {
     for (; *s; s++)
@@ -285,7 +313,7 @@ static int apply_option(struct oi_config *cfg, struct parse_state *st, const cha
             const char *host = oi_skip_prefix(l.items[j], "https://");
             if (host == NULL)
                 host = oi_skip_prefix(l.items[j], "http://");
-            if (has_control_or_space(l.items[j]) || host == NULL || *host == '\0' || *host == '/' ||
+            if (has_control_or_space(l.items[j]) || host == NULL || !url_authority_ok(host) ||
                 strlen(l.items[j]) > 2000)
                 rc = -1;
         }
@@ -295,7 +323,8 @@ static int apply_option(struct oi_config *cfg, struct parse_state *st, const cha
         }
         if (rc != 0) {
             oi_strlist_free(&l);
-            return fail(err, st->where, key, "is not an http(s) URL, or a comma list of them");
+            return fail(err, st->where, key,
+                        "is not an http(s) URL (host[:port], no user:password@), or a comma list of them");
         }
         oi_strlist_free(field);
         *(struct oi_strlist *)field = l;

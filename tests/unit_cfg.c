@@ -636,6 +636,52 @@ static void test_url_empty(void **state)
     expect_urls_refused("");
 }
 
+/* The part after the scheme: a resolvable host, a port in range, no credentials in a logged URL. */
+static void test_url_userinfo(void **state)
+{
+    expect_urls_refused("https://admin:s3cret@hydra.example:4445");
+    expect_urls_refused("https://@hydra.example");
+}
+
+static void test_url_host_placeholder(void **state)
+{
+    expect_urls_refused("https://<slug>.projects.oryapis.com");
+    expect_urls_refused("https://hydra%2eexample");
+}
+
+static void test_url_bad_port(void **state)
+{
+    expect_urls_refused("https://hydra.example:");
+    expect_urls_refused("https://hydra.example:0");
+    expect_urls_refused("https://hydra.example:65536/");
+    expect_urls_refused("https://hydra.example:4445x/");
+    expect_urls_refused("https://hydra.example:-1");
+    expect_urls_refused("https://:4445/");
+}
+
+static void test_url_bad_ipv6(void **state)
+{
+    expect_urls_refused("https://[::1/");
+    expect_urls_refused("https://[]:4445");
+    expect_urls_refused("https://[::1]x/");
+    expect_urls_refused("https://[fe80::1%25eth0]/");
+}
+
+static void test_url_hosts_accepted(void **state)
+{
+    static const char *const urls[] = {"https://[::1]:4445/", "https://127.0.0.1:65535",
+                                       "https://hydra-admin.internal_zone.example:1/base"};
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        char arg[200];
+        struct oi_config cfg;
+        struct oi_config_error err;
+        snprintf(arg, sizeof(arg), "admin_url=%s", urls[i]);
+        expect_ok(LOAD(NULL, arg, "allowed_clients=cli"), &err);
+        assert_string_equal(cfg.admin_url, urls[i]);
+        oi_config_free(&cfg);
+    }
+}
+
 static void test_url_too_long(void **state)
 {
     char url[2100];
@@ -1959,6 +2005,11 @@ int main(void)
         cmocka_unit_test(test_url_tab),
         cmocka_unit_test(test_url_control),
         cmocka_unit_test(test_url_empty),
+        cmocka_unit_test(test_url_userinfo),
+        cmocka_unit_test(test_url_host_placeholder),
+        cmocka_unit_test(test_url_bad_port),
+        cmocka_unit_test(test_url_bad_ipv6),
+        cmocka_unit_test(test_url_hosts_accepted),
         cmocka_unit_test(test_url_too_long),
         cmocka_unit_test(test_url_bare),
         cmocka_unit_test(test_list_empty_middle),
