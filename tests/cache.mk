@@ -5,7 +5,7 @@
 # relative to the top.
 if HAVE_PAMTEST
 check_PROGRAMS += tests/test_cache
-tests_test_cache_SOURCES = tests/test_cache.c
+tests_test_cache_SOURCES = tests/test_cache.c tests/standin_client.c tests/standin_client.h
 tests_test_cache_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PAMTEST_CFLAGS)
 tests_test_cache_LDADD = $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
 endif

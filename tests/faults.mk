@@ -3,7 +3,7 @@
 # tests/Makefile.inc after AM_TESTS_ENVIRONMENT is set: paths are relative to the top.
 if HAVE_PAMTEST
 check_PROGRAMS += tests/test_faults
-tests_test_faults_SOURCES = tests/test_faults.c
+tests_test_faults_SOURCES = tests/test_faults.c tests/standin_client.c tests/standin_client.h
 tests_test_faults_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PAMTEST_CFLAGS)
 tests_test_faults_LDADD = $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
 endif

@@ -5,7 +5,7 @@ TESTS += tests/tool.sh tests/revoke-close.sh
 
 if HAVE_PAMTEST
 check_PROGRAMS += tests/test_revoke
-tests_test_revoke_SOURCES = tests/test_revoke.c
+tests_test_revoke_SOURCES = tests/test_revoke.c tests/standin_client.c tests/standin_client.h
 tests_test_revoke_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PAMTEST_CFLAGS)
 tests_test_revoke_LDADD = $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
 endif

@@ -29,6 +29,8 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
+#include "standin_client.h"
+
 /* Every configuration a case uses: one PAM service and one conf file each. */
 static const char *const services[] = {
     "plain",     "hitmiss",   "exp",       "ttl",       "scope_a",   "scope_b",    "policy",
@@ -41,65 +43,15 @@ static const char *const services[] = {
 #define ALICE "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login sudo\"}"
 #define UNKNOWN_TOKEN(c) "ory_at_" c "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL) {
-        fprintf(stderr, "test_cache: %s is not set (run through tests/cache.sh)\n", name);
-        exit(99);
-    }
-    return v;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    assert_non_null(d);
-    return d;
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-        exit(99);
-    }
-    fputs(text, f);
-    fclose(f);
-    chmod(path, mode);
-}
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, n = 0, r;
-    char *buf = malloc(cap + 1);
-    assert_non_null(buf);
-    while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap + 1);
-            assert_non_null(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
 static const char *url(void)
 {
     static char u[64];
-    snprintf(u, sizeof(u), "https://127.0.0.1:%s", env("OI_V2_ADMIN"));
+    snprintf(u, sizeof(u), "https://127.0.0.1:%s", tc_env("OI_V2_ADMIN"));
     return u;
 }
 
 /* dst (an array) = <run dir>/<fmt expanded> */
-#define path_of(dst, len, fmt, ...) snprintf((dst), (len), "%s/" fmt, env("OI_RUN_DIR"), __VA_ARGS__)
+#define path_of(dst, len, fmt, ...) snprintf((dst), (len), "%s/" fmt, tc_env("OI_RUN_DIR"), __VA_ARGS__)
 
 /* The conf file of a service: the stand-in, the test CA, ssh-cli, its own cache_dir (unless
  * `extra` sets servers or the cache itself), plus extra lines. */
@@ -112,14 +64,15 @@ static void conf(const char *name, const char *extra)
     bool own_cache = strstr(extra, "cache_dir") != NULL || strcmp(name, "plain") == 0 ||
                      strcmp(name, "failover_nocache") == 0;
     snprintf(text, sizeof(text), "# %s\n%s%s%sca_file = %s\nallowed_clients = ssh-cli\n%s%s%s%s\n", name,
-             own_servers ? "" : "admin_url = ", own_servers ? "" : url(), own_servers ? "" : "\n", env("OI_CA"),
-             own_cache ? "" : "cache_dir = ", own_cache ? "" : dir, own_cache ? "" : "\n", extra);
-    write_file(path, text, 0600);
+             own_servers ? "" : "admin_url = ", own_servers ? "" : url(), own_servers ? "" : "\n",
+             tc_env("OI_CA"), own_cache ? "" : "cache_dir = ", own_cache ? "" : dir, own_cache ? "" : "\n",
+             extra);
+    tc_write_file(path, text, 0600);
 }
 
 static int write_services(void)
 {
-    const char *run = env("OI_RUN_DIR"), *module = env("OI_MODULE");
+    const char *run = tc_env("OI_RUN_DIR"), *module = tc_env("OI_MODULE");
     char path[1024], text[4096];
     snprintf(path, sizeof(path), "%s/svc", run);
     mkdir(path, 0700);
@@ -128,11 +81,11 @@ static int write_services(void)
     snprintf(path, sizeof(path), "%s/c", run);
     mkdir(path, 0700);
     snprintf(path, sizeof(path), "%s/svc/other", run);
-    write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
+    tc_write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
     for (size_t i = 0; i < N_SERVICES; i++) {
         snprintf(path, sizeof(path), "%s/svc/%s", run, services[i]);
         snprintf(text, sizeof(text), "auth required %s conf=%s/conf/%s.conf\n", module, run, services[i]);
-        write_file(path, text, 0644);
+        tc_write_file(path, text, 0644);
         conf(services[i], "");
     }
     return 0;
@@ -140,74 +93,20 @@ static int write_services(void)
 
 /* --- the stand-in's control API --- */
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t collect(char *d, size_t s, size_t n, void *u)
-{
-    struct buf *b = u;
-    char *np = realloc(b->p, b->n + s * n + 1);
-    if (np == NULL)
-        return 0;
-    b->p = np;
-    memcpy(b->p + b->n, d, s * n);
-    b->n += s * n;
-    b->p[b->n] = '\0';
-    return s * n;
-}
-
-static json_object *control(const char *method, const char *path, const char *json)
-{
-    char u[256];
-    snprintf(u, sizeof(u), "http://127.0.0.1:%s%s", env("OI_V2_CONTROL"), path);
-    CURL *curl = curl_easy_init();
-    struct buf b = {0};
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, u);
-    curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-    if (json)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-    CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(h);
-    if (rc != CURLE_OK || status != 200)
-        fail_msg("stand-in control %s %s: curl %d, HTTP %ld", method, path, rc, status);
-    json_object *o = json_tokener_parse(b.p ? b.p : "null");
-    free(b.p);
-    return o;
-}
-
 static void reset(void)
 {
-    json_object_put(control("POST", "/reset", "{}"));
+    json_object_put(standin_control("OI_V2", "POST", "/reset", "{}"));
 }
 
 static void override(const char *json)
 {
-    json_object_put(control("POST", "/override", json));
-}
-
-static char *mint(const char *spec)
-{
-    json_object *o = control("POST", "/tokens", spec), *t;
-    assert_true(json_object_object_get_ex(o, "token", &t));
-    char *token = xstrdup(json_object_get_string(t));
-    json_object_put(o);
-    return token;
+    json_object_put(standin_control("OI_V2", "POST", "/override", json));
 }
 
 /* Introspection requests since the last reset; scope: the scope field of the last one. */
 static int requests(char *scope, size_t scope_len)
 {
-    json_object *list = control("GET", "/requests", NULL);
+    json_object *list = standin_control("OI_V2", "GET", "/requests", NULL);
     int n = 0;
     if (scope)
         scope[0] = '\0';
@@ -248,7 +147,7 @@ static char *login(const char *service, const char *user, const char *token, int
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
-    char *log = read_all(logpath);
+    char *log = tc_read_all(logpath);
     assert_non_null(log);
     fprintf(stderr, "---- %s login %u log:\n%s", service, login_no, log);
     if (perr != PAMTEST_ERR_OK)
@@ -323,9 +222,9 @@ static int tool(char **out, const char *fmt, ...)
     vsnprintf(args, sizeof(args), fmt, ap);
     va_end(ap);
     path_of(outpath, sizeof(outpath), "logs/tool-%s.out", "last");
-    snprintf(cmd, sizeof(cmd), "%s %s >%s 2>&1", env("OI_TOOL"), args, outpath);
+    snprintf(cmd, sizeof(cmd), "%s %s >%s 2>&1", tc_env("OI_TOOL"), args, outpath);
     int rc = shell(cmd);
-    *out = read_all(outpath);
+    *out = tc_read_all(outpath);
     assert_non_null(*out);
     fprintf(stderr, "---- oauth2-introspect %s:\n%s", args, *out);
     return rc;
@@ -345,7 +244,7 @@ static void no_cache_dir_unchanged(void **state)
 {
     (void)state;
     reset();
-    char *t = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE);
     free(login("plain", "alice", t, PAM_SUCCESS, NULL, "ok"));
     char *log = login("plain", "alice", t, PAM_SUCCESS, NULL, "ok");
     if (strstr(log, "cache=") != NULL)
@@ -360,7 +259,7 @@ static void hit_and_miss(void **state)
 {
     (void)state;
     reset();
-    char *t = mint(ALICE), *t2 = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE), *t2 = standin_mint("OI_V2", ALICE);
     free(login("hitmiss", "alice", t, PAM_SUCCESS, "miss", "ok"));
     assert_int_equal(requests(NULL, 0), 1);
     free(login("hitmiss", "alice", t, PAM_SUCCESS, "hit", "ok"));
@@ -373,7 +272,7 @@ static void hit_and_miss(void **state)
     int n = entries("hitmiss", names, 8);
     assert_int_equal(n, 2);
     for (int i = 0; i < n; i++) {
-        char *text = read_all(names[i]);
+        char *text = tc_read_all(names[i]);
         assert_non_null(text);
         if (strstr(text, t) || strstr(text, t2) || strstr(text, "ory_at_"))
             fail_msg("%s holds a token", names[i]);
@@ -390,7 +289,7 @@ static void ttl_capped_by_exp(void **state)
 {
     (void)state;
     reset();
-    char *t = mint("{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ttl\":2}");
+    char *t = standin_mint("OI_V2", "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ttl\":2}");
     free(login("exp", "alice", t, PAM_SUCCESS, "miss", "ok"));
     free(login("exp", "alice", t, PAM_SUCCESS, "hit", "ok"));
     nap(3100);
@@ -405,7 +304,7 @@ static void ttl_from_cache_ttl(void **state)
     (void)state;
     reset();
     conf("ttl", "cache_ttl = 1");
-    char *t = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE);
     free(login("ttl", "alice", t, PAM_SUCCESS, "miss", "ok"));
     free(login("ttl", "alice", t, PAM_SUCCESS, "hit", "ok"));
     nap(1600);
@@ -426,7 +325,7 @@ static void scope_change_misses(void **state)
     conf("scope_a", extra);
     snprintf(extra, sizeof(extra), "cache_dir = %s\nrequired_scopes = ssh:login,sudo", dir);
     conf("scope_b", extra);
-    char *t = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE);
     free(login("scope_a", "alice", t, PAM_SUCCESS, "miss", "ok"));
     assert_int_equal(requests(scope, sizeof(scope)), 1);
     assert_string_equal(scope, "ssh:login");
@@ -447,14 +346,14 @@ static void policy_change_on_hit(void **state)
     reset();
     char map[1024], extra[1200];
     path_of(map, sizeof(map), "%s", "policy.map");
-    write_file(map, "alice  alice\n", 0644);
+    tc_write_file(map, "alice  alice\n", 0644);
     snprintf(extra, sizeof(extra), "user_map = %s", map);
     conf("policy", extra);
-    char *t = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE);
     free(login("policy", "alice", t, PAM_SUCCESS, "miss", "ok"));
-    write_file(map, "# alice may no longer log in as alice\nalice  bob\n", 0644);
+    tc_write_file(map, "# alice may no longer log in as alice\nalice  bob\n", 0644);
     free(login("policy", "alice", t, PAM_AUTH_ERR, "hit", "user_mismatch"));
-    write_file(map, "alice  alice\n", 0644);
+    tc_write_file(map, "alice  alice\n", 0644);
     free(login("policy", "alice", t, PAM_SUCCESS, "hit", "ok"));
     snprintf(extra, sizeof(extra), "user_map = %s\nany_scopes = ssh:admin", map);
     conf("policy", extra);
@@ -487,7 +386,8 @@ static void revocation_flushes(void **state)
     reset();
     char cpath[1024], *out;
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "flush");
-    char *t = mint(ALICE), *tb = mint("{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
+    char *t = standin_mint("OI_V2", ALICE),
+         *tb = standin_mint("OI_V2", "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
     free(login("flush", "alice", t, PAM_SUCCESS, "miss", "ok"));
     free(login("flush", "bob", tb, PAM_SUCCESS, "miss", "ok"));
     assert_int_equal(tool(&out, "--conf %s cache stats", cpath), 0);
@@ -525,25 +425,26 @@ static void corruption_ignored(void **state)
     (void)state;
     reset();
     conf("corrupt", "negative_ttl = 60");
-    char *t = mint(ALICE), *tb = mint("{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
+    char *t = standin_mint("OI_V2", ALICE),
+         *tb = standin_mint("OI_V2", "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
     char names[4][1400];
     free(login("corrupt", "alice", t, PAM_SUCCESS, "miss", "ok"));
     assert_int_equal(entries("corrupt", names, 4), 1);
     /* 1: one byte of the stored answer changed. */
-    char *text = read_all(names[0]);
+    char *text = tc_read_all(names[0]);
     char *p = strstr(text, "\"sub\":\"alice\"");
     assert_non_null(p);
     p[8] = 'A';
-    write_file(names[0], text, 0600);
+    tc_write_file(names[0], text, 0600);
     free(text);
     char *log = login("corrupt", "alice", t, PAM_SUCCESS, "miss", "ok");
     expect_log(log, "is corrupt or not ours: ignored and removed");
     free(log);
     assert_int_equal(requests(NULL, 0), 2);
     /* 2: cut short. */
-    text = read_all(names[0]);
+    text = tc_read_all(names[0]);
     text[strlen(text) / 2] = '\0';
-    write_file(names[0], text, 0600);
+    tc_write_file(names[0], text, 0600);
     free(text);
     free(login("corrupt", "alice", t, PAM_SUCCESS, "miss", "ok"));
     /* 3: readable by others: not written by us. */
@@ -557,7 +458,7 @@ static void corruption_ignored(void **state)
     assert_int_equal(entries("corrupt", names, 4), 2);
     const char *alice_entry = NULL, *bob_entry = NULL;
     for (int i = 0; i < 2; i++) {
-        char *x = read_all(names[i]);
+        char *x = tc_read_all(names[i]);
         if (strstr(x, "\"sub\":\"alice\""))
             alice_entry = names[i];
         else
@@ -566,8 +467,8 @@ static void corruption_ignored(void **state)
     }
     assert_non_null(alice_entry);
     assert_non_null(bob_entry);
-    text = read_all(alice_entry);
-    write_file(bob_entry, text, 0600);
+    text = tc_read_all(alice_entry);
+    tc_write_file(bob_entry, text, 0600);
     free(text);
     log = login("corrupt", "alice", tb, PAM_AUTH_ERR, "miss", "user_mismatch");
     expect_log(log, "is corrupt or not ours");
@@ -582,7 +483,7 @@ static void unsafe_cache_dir_refused(void **state)
 {
     (void)state;
     reset();
-    char *t = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE);
     char dir[1024], link[1024], extra[1400], key[1100];
     path_of(dir, sizeof(dir), "c/%s", "perm-dir");
     path_of(link, sizeof(link), "c/%s", "perm-link");
@@ -645,21 +546,21 @@ static void concurrency(void **state)
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "conc");
     for (int i = 0; i < TOKENS; i++) {
         if (i < 6) {
-            tok[i] = mint(ALICE);
+            tok[i] = standin_mint("OI_V2", ALICE);
             want[i] = 0;
         } else if (i < 8) {
-            tok[i] = mint("{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
+            tok[i] = standin_mint("OI_V2", "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
             want[i] = 1;
         } else {
             char lit[200];
             snprintf(lit, sizeof(lit), "ory_at_CONC%dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", i);
-            tok[i] = xstrdup(lit);
+            tok[i] = tc_xstrdup(lit);
             want[i] = 1;
         }
         char text[512];
         snprintf(text, sizeof(text), "%s\n", tok[i]);
         path_of(in[i], sizeof(in[i]), "logs/conc-token-%d.in", i); /* *.in: a secret store */
-        write_file(in[i], text, 0600);
+        tc_write_file(in[i], text, 0600);
     }
     pid_t kids[PROCS];
     for (int p = 0; p < PROCS; p++) {
@@ -675,7 +576,7 @@ static void concurrency(void **state)
             for (int r = 0; r < ROUNDS; r++) {
                 int i = (p * 3 + r * 7) % TOKENS;
                 char cmd[4096];
-                snprintf(cmd, sizeof(cmd), "%s --conf %s check alice < %s", env("OI_TOOL"), cpath, in[i]);
+                snprintf(cmd, sizeof(cmd), "%s --conf %s check alice < %s", tc_env("OI_TOOL"), cpath, in[i]);
                 int rc = shell(cmd);
                 if (rc != want[i]) {
                     printf("WRONG: process %d round %d token %d: exit %d, expected %d\n", p, r, i, rc, want[i]);
@@ -695,7 +596,7 @@ static void concurrency(void **state)
     for (int p = 0; p < PROCS && failures > 0; p++) {
         char clog[1100];
         path_of(clog, sizeof(clog), "logs/conc-%d.log", p);
-        char *text = read_all(clog);
+        char *text = tc_read_all(clog);
         fprintf(stderr, "---- process %d:\n%s", p, text ? text : "");
         free(text);
     }
@@ -743,7 +644,7 @@ static void expired_removed(void **state)
     (void)state;
     reset();
     conf("expiry", "cache_ttl = 1");
-    char *t = mint(ALICE), *t2 = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE), *t2 = standin_mint("OI_V2", ALICE);
     free(login("expiry", "alice", t, PAM_SUCCESS, "miss", "ok"));
     assert_int_equal(entries("expiry", NULL, 0), 1);
     nap(2100);
@@ -766,7 +667,7 @@ static void offline_grace(void **state)
     const char *svc[] = {"grace", "grace_transport", "nograce", "grace_short"};
     char *t[4];
     for (int i = 0; i < 4; i++) {
-        t[i] = mint(ALICE);
+        t[i] = standin_mint("OI_V2", ALICE);
         free(login(svc[i], "alice", t[i], PAM_SUCCESS, "miss", "ok"));
     }
     nap(1300);
@@ -796,7 +697,7 @@ static void breaker_open_close(void **state)
 {
     (void)state;
     reset();
-    char *t = mint(ALICE), *out, cpath[1024];
+    char *t = standin_mint("OI_V2", ALICE), *out, cpath[1024];
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "breaker");
     const char *fail503 = "{\"status\":503,\"count\":3,\"content_type\":\"application/json\",\"body\":\"{}\"}";
     override(fail503);
@@ -838,7 +739,7 @@ static void ratelimit_respected(void **state)
 {
     (void)state;
     reset();
-    char *t = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE);
     override("{\"status\":429,\"headers\":{\"x-ratelimit-reset\":\"2\"},\"content_type\":\"application/json\",\"body\":\"{}\"}");
     char *log = login("ratelimit", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status");
     expect_log(log, "x-ratelimit-reset 2");
@@ -861,28 +762,28 @@ static void failover(void **state)
     (void)state;
     reset();
     char extra[1200];
-    const char *dead = env("OI_DEAD_URL");
+    const char *dead = tc_env("OI_DEAD_URL");
     snprintf(extra, sizeof(extra), "admin_url = %s, %s", dead, url());
     conf("failover", extra);
     conf("failover_nocache", extra);
     snprintf(extra, sizeof(extra), "introspect_url = %s/admin/oauth2/introspect,%s/admin/oauth2/introspect", dead, url());
     conf("failover_introspect", extra);
-    snprintf(extra, sizeof(extra), "admin_url = %s,https://localhost:%s", url(), env("OI_V2_ADMIN"));
+    snprintf(extra, sizeof(extra), "admin_url = %s,https://localhost:%s", url(), tc_env("OI_V2_ADMIN"));
     conf("failover_503", extra);
-    char *t = mint(ALICE);
+    char *t = standin_mint("OI_V2", ALICE);
     char *log = login("failover_nocache", "alice", t, PAM_SUCCESS, NULL, "ok");
     expect_log(log, "introspection: https://127.0.0.1:");
     expect_log(log, "unavailable, trying");
     free(log);
     free(login("failover_introspect", "alice", t, PAM_SUCCESS, "miss", "ok"));
     for (int i = 0; i < 3; i++) {
-        char *ti = mint(ALICE);
+        char *ti = standin_mint("OI_V2", ALICE);
         log = login("failover", "alice", ti, PAM_SUCCESS, "miss", "ok");
         expect_log(log, "unavailable, trying");
         free(log);
         free(ti);
     }
-    char *t4 = mint(ALICE);
+    char *t4 = standin_mint("OI_V2", ALICE);
     log = login("failover", "alice", t4, PAM_SUCCESS, "miss", "ok");
     expect_log(log, "skipped: circuit breaker open");
     free(log);
@@ -903,10 +804,10 @@ static void no_token_on_disk(void **state)
     (void)state;
     char cmd[2048], out[1024];
     path_of(out, sizeof(out), "logs/%s", "disk-scan.out");
-    snprintf(cmd, sizeof(cmd), "grep -rlE 'ory_at_|ory_rt_' %s/c > %s 2>&1", env("OI_RUN_DIR"), out);
+    snprintf(cmd, sizeof(cmd), "grep -rlE 'ory_at_|ory_rt_' %s/c > %s 2>&1", tc_env("OI_RUN_DIR"), out);
     /* grep: 1 = nothing found */
     if (shell(cmd) != 1) {
-        char *found = read_all(out);
+        char *found = tc_read_all(out);
         fail_msg("a token-shaped string is stored in: %s", found ? found : "?");
     }
 }

@@ -26,6 +26,8 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
+#include "standin_client.h"
+
 /* EX_*: stand-ins with the issuer of examples/hydra-v2.conf, hydra-v1.conf and ory-network.conf. */
 enum standin { V2, V1, V25, NET, EX_V2, EX_V25, EX_V1, EX_NET, N_STANDINS };
 static const char *standin_env[N_STANDINS] = {"OI_V2",   "OI_V1",    "OI_V25",  "OI_NET",
@@ -428,31 +430,6 @@ static const struct mcase cases[] = {
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    assert_non_null(d);
-    return d;
-}
-
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL) {
-        fprintf(stderr, "test_module: %s is not set (run through tests/module.sh)\n", name);
-        exit(99);
-    }
-    return v;
-}
-
-static char *standin_url(enum standin si)
-{
-    char name[32], *url = malloc(64);
-    snprintf(name, sizeof(name), "%s_ADMIN", standin_env[si]);
-    snprintf(url, 64, "https://127.0.0.1:%s", env(name));
-    return url;
-}
-
 /* Replace every @NAME@ placeholder. */
 static char *expand(const char *in, enum standin si)
 {
@@ -467,13 +444,21 @@ static char *expand(const char *in, enum standin si)
     snprintf(old, sizeof(old), "%lld", (long long)time(NULL) - 3600);
     char soon[32];
     snprintf(soon, sizeof(soon), "%lld", (long long)time(NULL) + 600);
-    char *url = standin_url(si);
+    char *url = standin_admin_url(standin_env[si]);
     const char *names[][2] = {
-        {"@CA@", env("OI_CA")},          {"@OTHER_CA@", env("OI_OTHER_CA")},
-        {"@RUN@", env("OI_RUN_DIR")},    {"@URL@", url},
-        {"@NETKEY@", env("OI_NET_KEY_FILE")}, {"@DEADURL@", env("OI_DEAD_URL")},
-        {"@HOST@", host},                {"@PAST@", past},
-        {"@MATRIX@", env("OI_PAM_MATRIX")}, {"@SRC@", env("OI_SRC_DIR")}, {"@OLD@", old}, {"@SOON@", soon}, {"@GETITEMS@", env("OI_PAM_GET_ITEMS")},
+        {"@CA@", tc_env("OI_CA")},
+        {"@OTHER_CA@", tc_env("OI_OTHER_CA")},
+        {"@RUN@", tc_env("OI_RUN_DIR")},
+        {"@URL@", url},
+        {"@NETKEY@", tc_env("OI_NET_KEY_FILE")},
+        {"@DEADURL@", tc_env("OI_DEAD_URL")},
+        {"@HOST@", host},
+        {"@PAST@", past},
+        {"@MATRIX@", tc_env("OI_PAM_MATRIX")},
+        {"@SRC@", tc_env("OI_SRC_DIR")},
+        {"@OLD@", old},
+        {"@SOON@", soon},
+        {"@GETITEMS@", tc_env("OI_PAM_GET_ITEMS")},
     };
     size_t cap = strlen(in) * 4 + 4096, o = 0;
     char *out = calloc(1, cap);
@@ -494,59 +479,50 @@ static char *expand(const char *in, enum standin si)
     return out;
 }
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-        exit(99);
-    }
-    fputs(text, f);
-    fclose(f);
-    chmod(path, mode);
-}
-
 static int write_services(void)
 {
-    const char *run = env("OI_RUN_DIR"), *module = env("OI_MODULE");
+    const char *run = tc_env("OI_RUN_DIR"), *module = tc_env("OI_MODULE");
     char path[1024], text[16384];
     snprintf(path, sizeof(path), "%s/svc", run);
     mkdir(path, 0700);
     snprintf(path, sizeof(path), "%s/conf", run);
     mkdir(path, 0700);
     snprintf(path, sizeof(path), "%s/svc/other", run);
-    write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
+    tc_write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
     snprintf(path, sizeof(path), "%s/world-readable.key", run);
-    write_file(path, "some-api-key\n", 0644);
+    tc_write_file(path, "some-api-key\n", 0644);
     snprintf(path, sizeof(path), "%s/wrong-network.key", run);
-    write_file(path, "ory_apikey_another-project-key\n", 0600);
+    tc_write_file(path, "ory_apikey_another-project-key\n", 0600);
     snprintf(path, sizeof(path), "%s/special.secret", run);
-    write_file(path, "p@ss:w/rd+%x y\n", 0600);
+    tc_write_file(path, "p@ss:w/rd+%x y\n", 0600);
     snprintf(path, sizeof(path), "%s/floor.map", run);
-    write_file(path,
-               "# globs never reach uid 0 or system accounts\n*  root\n*@example.com  daemon\n"
-               "svc-check  alice  service=elsewhere\nsvc-check  bob  service=map_service_here\n", 0644);
+    tc_write_file(path,
+                  "# globs never reach uid 0 or system accounts\n*  root\n*@example.com  daemon\n"
+                  "svc-check  alice  service=elsewhere\nsvc-check  bob  service=map_service_here\n",
+                  0644);
     snprintf(path, sizeof(path), "%s/bad.map", run);
-    write_file(path, "# the third line lacks an account\nalice@example.com alice\nalice\n", 0644);
+    tc_write_file(path, "# the third line lacks an account\nalice@example.com alice\nalice\n", 0644);
     snprintf(path, sizeof(path), "%s/changing.map", run);
-    write_file(path, "alice  alice\n", 0644);
+    tc_write_file(path, "alice  alice\n", 0644);
     snprintf(path, sizeof(path), "%s/passdb", run);
-    write_file(path, "alice:hunter2:stack_password_falls_through\nalice:hunter2:stack_wrong_password\n", 0600);
+    tc_write_file(path, "alice:hunter2:stack_password_falls_through\nalice:hunter2:stack_wrong_password\n",
+                  0600);
     for (size_t i = 0; i < N_CASES; i++) {
         const struct mcase *c = &cases[i];
         char *extra = expand(c->conf ? c->conf : "", c->si);
-        char *url = standin_url(c->si);
+        char *url = standin_admin_url(standin_env[c->si]);
         char conf_path[1024];
         if (c->conf_file)
-            snprintf(conf_path, sizeof(conf_path), "%s/%s", env("OI_SRC_DIR"), c->conf_file);
+            snprintf(conf_path, sizeof(conf_path), "%s/%s", tc_env("OI_SRC_DIR"), c->conf_file);
         else
             snprintf(conf_path, sizeof(conf_path), "%s/conf/%s.conf", run, c->name);
-        snprintf(text, sizeof(text), "# %s\n%s%s%s%s\n", c->name, c->bare ? "" : "admin_url = ",
-                 c->bare ? "" : url, c->bare ? "" : "\nallowed_clients = ssh-cli\nca_file = ", c->bare ? "" : env("OI_CA"));
+        snprintf(text, sizeof(text), "# %s\n%s%s%s%s\n", c->name,
+                 c->bare ? "" : "admin_url = ", c->bare ? "" : url,
+                 c->bare ? "" : "\nallowed_clients = ssh-cli\nca_file = ", c->bare ? "" : tc_env("OI_CA"));
         size_t used = strlen(text);
         snprintf(text + used, sizeof(text) - used, "%s\n", extra);
         snprintf(path, sizeof(path), "%s/conf/%s.conf", run, c->name);
-        write_file(path, text, 0600);
+        tc_write_file(path, text, 0600);
         char *args = expand(c->args ? c->args : "", c->si);
         char *acct = expand(c->acct_args ? c->acct_args : "", c->si);
         char *after = expand(c->auth_after ? c->auth_after : "", c->si);
@@ -557,7 +533,7 @@ static int write_services(void)
                  c->acct_sufficient ? "account required pam_deny.so\n" : "");
         free(after);
         snprintf(path, sizeof(path), "%s/svc/%s", run, c->name);
-        write_file(path, text, 0644);
+        tc_write_file(path, text, 0644);
         free(extra);
         free(url);
         free(args);
@@ -568,67 +544,10 @@ static int write_services(void)
 
 /* --- the stand-in's control API --- */
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t collect(char *d, size_t s, size_t n, void *u)
-{
-    struct buf *b = u;
-    char *np = realloc(b->p, b->n + s * n + 1);
-    if (np == NULL)
-        return 0;
-    b->p = np;
-    memcpy(b->p + b->n, d, s * n);
-    b->n += s * n;
-    b->p[b->n] = '\0';
-    return s * n;
-}
-
-static json_object *control(enum standin si, const char *method, const char *path, const char *json)
-{
-    char name[32], url[256];
-    snprintf(name, sizeof(name), "%s_CONTROL", standin_env[si]);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%s%s", env(name), path);
-    CURL *curl = curl_easy_init();
-    struct buf b = {0};
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-    if (json)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-    CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(h);
-    if (rc != CURLE_OK || status != 200) {
-        fail_msg("stand-in control %s %s: curl %d, HTTP %ld: %s", method, path, rc, status, b.p ? b.p : "");
-    }
-    json_object *o = json_tokener_parse(b.p ? b.p : "null");
-    free(b.p);
-    return o;
-}
-
-static char *mint(enum standin si, const char *spec)
-{
-    json_object *o = control(si, "POST", "/tokens", spec);
-    json_object *t;
-    assert_true(json_object_object_get_ex(o, "token", &t));
-    char *token = xstrdup(json_object_get_string(t));
-    json_object_put(o);
-    return token;
-}
-
 /* Introspection requests the stand-in received (any path ending in /introspect). */
 static int count_introspections(enum standin si, json_object **last)
 {
-    json_object *list = control(si, "GET", "/requests", NULL);
+    json_object *list = standin_control(standin_env[si], "GET", "/requests", NULL);
     int n = 0;
     *last = NULL;
     for (size_t i = 0; i < json_object_array_length(list); i++) {
@@ -654,35 +573,22 @@ static const char *form_value(json_object *req, const char *field)
 
 /* --- running one case --- */
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        collect(chunk, 1, n, &b);
-    fclose(f);
-    return b.p ? b.p : xstrdup("");
-}
-
 static void run_case(void **state)
 {
     const struct mcase *c = *state;
     for (int si = 0; si < N_STANDINS; si++)
-        json_object_put(control((enum standin)si, "POST", "/reset", "{}"));
+        json_object_put(standin_control(standin_env[si], "POST", "/reset", "{}"));
     char *spec = c->mint ? expand(c->mint, c->si) : NULL;
-    char *token = c->mint ? mint(c->si, spec) : xstrdup(c->literal);
+    char *token = c->mint ? standin_mint(standin_env[c->si], spec) : tc_xstrdup(c->literal);
     free(spec);
     if (c->revoke) {
         char body[4096];
         snprintf(body, sizeof(body), "{\"token\":\"%s\"}", token);
-        json_object_put(control(c->si, "POST", "/revoke-token", body));
+        json_object_put(standin_control(standin_env[c->si], "POST", "/revoke-token", body));
     }
     if (c->override) {
         char *ov = expand(c->override, c->si);
-        json_object_put(control(c->si, "POST", "/override", ov));
+        json_object_put(standin_control(standin_env[c->si], "POST", "/override", ov));
         free(ov);
     }
 
@@ -696,7 +602,7 @@ static void run_case(void **state)
 
     /* The module's syslog lines arrive on stderr through pam_wrapper: capture them. */
     char logpath[4096];
-    snprintf(logpath, sizeof(logpath), "%s/%s.log", env("OI_RUN_DIR"), c->name);
+    snprintf(logpath, sizeof(logpath), "%s/%s.log", tc_env("OI_RUN_DIR"), c->name);
     fflush(stderr);
     int saved = dup(2);
     int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -707,7 +613,8 @@ static void run_case(void **state)
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
-    char *log = read_all(logpath);
+    char *log = tc_read_all(logpath);
+    assert_non_null(log);
     fprintf(stderr, "---- %s log:\n%s", c->name, log);
 
     if (perr != PAMTEST_ERR_OK) {
@@ -786,8 +693,8 @@ static void acct_after_map_change(void **state)
 {
     (void)state;
     char path[4096];
-    snprintf(path, sizeof(path), "%s/changing.map", env("OI_RUN_DIR"));
-    char *token = mint(V2, "{" ALICE "}");
+    snprintf(path, sizeof(path), "%s/changing.map", tc_env("OI_RUN_DIR"));
+    char *token = standin_mint(standin_env[V2], "{" ALICE "}");
     const char *answers[] = {token, NULL};
     struct pamtest_conv_data conv = {.in_echo_off = answers};
     struct pam_testcase tests[] = {
@@ -796,9 +703,9 @@ static void acct_after_map_change(void **state)
     };
     assert_int_equal(run_pamtest("map_changes_before_acct", "alice", &conv, tests, NULL), PAMTEST_ERR_OK);
     pam_handle_t *ph = tests[1].case_out.ph;
-    write_file(path, "# alice was removed\nalice  bob\n", 0644);
+    tc_write_file(path, "# alice was removed\nalice  bob\n", 0644);
     int rc = pam_acct_mgmt(ph, 0);
-    write_file(path, "alice  alice\n", 0644);
+    tc_write_file(path, "alice  alice\n", 0644);
     pam_end(ph, PAM_SUCCESS);
     free(token);
     assert_int_equal(rc, PAM_PERM_DENIED);
@@ -808,7 +715,7 @@ static void acct_after_map_change(void **state)
 static void env_exported(void **state)
 {
     (void)state;
-    char *token = mint(V2, "{" ALICE "}");
+    char *token = standin_mint(standin_env[V2], "{" ALICE "}");
     const char *answers[] = {token, NULL};
     struct pamtest_conv_data conv = {.in_echo_off = answers};
     struct pam_testcase tests[] = {
@@ -846,9 +753,9 @@ static void reauth_failure_forgets_success(void **state)
 {
     (void)state;
     for (int si = 0; si < N_STANDINS; si++)
-        json_object_put(control((enum standin)si, "POST", "/reset", "{}"));
-    char *good = mint(V1, "{" ALICE "}");
-    char *bad = mint(V1, "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
+        json_object_put(standin_control(standin_env[si], "POST", "/reset", "{}"));
+    char *good = standin_mint(standin_env[V1], "{" ALICE "}");
+    char *bad = standin_mint(standin_env[V1], "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
     const char *answers[] = {good, bad, NULL};
     struct pamtest_conv_data conv = {.in_echo_off = answers};
     struct pam_testcase tests[] = {
@@ -892,8 +799,8 @@ static void acct_refuses_changed_user(void **state)
 {
     (void)state;
     for (int si = 0; si < N_STANDINS; si++)
-        json_object_put(control((enum standin)si, "POST", "/reset", "{}"));
-    char *token = mint(V2, "{" ALICE "}");
+        json_object_put(standin_control(standin_env[si], "POST", "/reset", "{}"));
+    char *token = standin_mint(standin_env[V2], "{" ALICE "}");
     const char *answers[] = {token, NULL};
     struct pamtest_conv_data conv = {.in_echo_off = answers};
     struct pam_testcase tests[] = {

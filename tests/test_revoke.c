@@ -28,6 +28,8 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
+#include "standin_client.h"
+
 enum standin { V2, V1, NET, N_STANDINS };
 static const char *standin_env[N_STANDINS] = {"OI_V2", "OI_V1", "OI_NET"};
 
@@ -141,38 +143,12 @@ static const struct rcase cases[] = {
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL) {
-        fprintf(stderr, "test_revoke: %s is not set (run through tests/revoke-close.sh)\n", name);
-        exit(99);
-    }
-    return v;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    assert_non_null(d);
-    return d;
-}
-
-static char *standin_url(enum standin si)
-{
-    char name[32], *url = malloc(64);
-    assert_non_null(url);
-    snprintf(name, sizeof(name), "%s_ADMIN", standin_env[si]);
-    snprintf(url, 64, "https://127.0.0.1:%s", env(name));
-    return url;
-}
-
 /* Replace @RUN@, @NETKEY@ and @DEADURL@. */
 static char *expand(const char *in)
 {
-    const char *names[][2] = {{"@RUN@", env("OI_RUN_DIR")},
-                              {"@NETKEY@", env("OI_NET_KEY_FILE")},
-                              {"@DEADURL@", env("OI_DEAD_URL")}};
+    const char *names[][2] = {{"@RUN@", tc_env("OI_RUN_DIR")},
+                              {"@NETKEY@", tc_env("OI_NET_KEY_FILE")},
+                              {"@DEADURL@", tc_env("OI_DEAD_URL")}};
     size_t cap = strlen(in) * 4 + 4096, o = 0;
     char *out = calloc(1, cap);
     assert_non_null(out);
@@ -192,47 +168,33 @@ static char *expand(const char *in)
     return out;
 }
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-        exit(99);
-    }
-    fputs(text, f);
-    fclose(f);
-    chmod(path, mode);
-}
-
 static int write_services(void)
 {
-    const char *run = env("OI_RUN_DIR"), *module = env("OI_MODULE");
+    const char *run = tc_env("OI_RUN_DIR"), *module = tc_env("OI_MODULE");
     char path[1024], text[8192];
     snprintf(path, sizeof(path), "%s/svc", run);
     mkdir(path, 0700);
     snprintf(path, sizeof(path), "%s/conf", run);
     mkdir(path, 0700);
     snprintf(path, sizeof(path), "%s/svc/other", run);
-    write_file(
-        path,
-        "auth required pam_deny.so\naccount required pam_deny.so\nsession required pam_deny.so\n",
-        0644);
+    tc_write_file(path,
+                  "auth required pam_deny.so\naccount required pam_deny.so\nsession required pam_deny.so\n",
+                  0644);
     for (size_t i = 0; i < N_CASES; i++) {
         const struct rcase *c = &cases[i];
-        char *url = standin_url(c->si), *extra = expand(c->conf ? c->conf : "");
+        char *url = standin_admin_url(standin_env[c->si]), *extra = expand(c->conf ? c->conf : "");
         char *sargs = expand(c->session_args ? c->session_args : "");
         char conf[1024];
         snprintf(conf, sizeof(conf), "%s/conf/%s.conf", run, c->name);
-        snprintf(text, sizeof(text),
-                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\n%s\n", c->name,
-                 url, env("OI_CA"), extra);
-        write_file(conf, text, 0600);
+        snprintf(text, sizeof(text), "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\n%s\n",
+                 c->name, url, tc_env("OI_CA"), extra);
+        tc_write_file(conf, text, 0600);
         snprintf(text, sizeof(text),
                  "auth required %s conf=%s\naccount required %s conf=%s\nsession required %s "
                  "conf=%s %s\n",
                  module, conf, module, conf, module, conf, sargs);
         snprintf(path, sizeof(path), "%s/svc/%s", run, c->name);
-        write_file(path, text, 0644);
+        tc_write_file(path, text, 0644);
         free(url);
         free(extra);
         free(sargs);
@@ -242,65 +204,9 @@ static int write_services(void)
 
 /* --- the stand-in's control API --- */
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t collect(char *d, size_t s, size_t n, void *u)
-{
-    struct buf *b = u;
-    char *np = realloc(b->p, b->n + s * n + 1);
-    if (np == NULL)
-        return 0;
-    b->p = np;
-    memcpy(b->p + b->n, d, s * n);
-    b->n += s * n;
-    b->p[b->n] = '\0';
-    return s * n;
-}
-
-static json_object *control(enum standin si, const char *method, const char *path, const char *json)
-{
-    char name[32], url[256];
-    snprintf(name, sizeof(name), "%s_CONTROL", standin_env[si]);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%s%s", env(name), path);
-    CURL *curl = curl_easy_init();
-    struct buf b = {0};
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-    if (json)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-    CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(h);
-    if (rc != CURLE_OK || status != 200)
-        fail_msg("stand-in control %s %s: curl %d, HTTP %ld: %s", method, path, rc, status,
-                 b.p ? b.p : "");
-    json_object *o = json_tokener_parse(b.p ? b.p : "null");
-    free(b.p);
-    return o;
-}
-
-static char *mint(enum standin si, const char *spec)
-{
-    json_object *o = control(si, "POST", "/tokens", spec), *t;
-    assert_true(json_object_object_get_ex(o, "token", &t));
-    char *token = xstrdup(json_object_get_string(t));
-    json_object_put(o);
-    return token;
-}
-
 static json_object *requests(enum standin si)
 {
-    return control(si, "GET", "/requests", NULL);
+    return standin_control(standin_env[si], "GET", "/requests", NULL);
 }
 
 /* "METHOD PATH QUERY" of request i. */
@@ -322,19 +228,6 @@ static const char *request_header(json_object *list, size_t i, const char *name)
     return json_object_get_string(v);
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        collect(chunk, 1, n, &b);
-    fclose(f);
-    return b.p ? b.p : xstrdup("");
-}
-
 /* The module's syslog lines arrive on stderr through pam_wrapper: capture them in a file. */
 struct capture {
     int saved;
@@ -343,7 +236,7 @@ struct capture {
 
 static void capture_start(struct capture *c, const char *name)
 {
-    snprintf(c->path, sizeof(c->path), "%s/%s.log", env("OI_RUN_DIR"), name);
+    snprintf(c->path, sizeof(c->path), "%s/%s.log", tc_env("OI_RUN_DIR"), name);
     fflush(stderr);
     c->saved = dup(2);
     int fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -357,7 +250,8 @@ static char *capture_end(struct capture *c, const char *name)
     fflush(stderr);
     dup2(c->saved, 2);
     close(c->saved);
-    char *log = read_all(c->path);
+    char *log = tc_read_all(c->path);
+    assert_non_null(log);
     fprintf(stderr, "---- %s log:\n%s", name, log);
     return log;
 }
@@ -372,7 +266,7 @@ static long ms_since(const struct timespec *t0)
 static void reset_all(void)
 {
     for (int si = 0; si < N_STANDINS; si++)
-        json_object_put(control((enum standin)si, "POST", "/reset", "{}"));
+        json_object_put(standin_control(standin_env[si], "POST", "/reset", "{}"));
 }
 
 /* Log in (when the case mints a token) and open the session with libpamtest, keeping the handle. */
@@ -407,7 +301,7 @@ static void run_case(void **state)
 {
     const struct rcase *c = *state;
     reset_all();
-    char *token = c->mint ? mint(c->si, c->mint) : NULL;
+    char *token = c->mint ? standin_mint(standin_env[c->si], c->mint) : NULL;
     struct capture cap;
     capture_start(&cap, c->name);
     pam_handle_t *ph = login_and_open(c, token);
@@ -423,7 +317,7 @@ static void run_case(void **state)
     }
     json_object_put(before);
     if (c->before_close)
-        json_object_put(control(c->si, "POST", "/override", c->before_close));
+        json_object_put(standin_control(standin_env[c->si], "POST", "/override", c->before_close));
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -488,7 +382,7 @@ static void token_after_logout(void **state)
     for (size_t r = 0; r < 2; r++) {
         const struct rcase *c = find_case(runs[r].svc);
         reset_all();
-        char *token = mint(V2, "{" ALICE "}");
+        char *token = standin_mint(standin_env[V2], "{" ALICE "}");
         struct capture cap;
         capture_start(&cap, "token_after_logout");
         pam_handle_t *ph = login_and_open(c, token);
@@ -522,7 +416,7 @@ static void sid_exported(void **state)
         {"close_login_by_subject", "{" ALICE ",\"ext\":{\"sid\":\"sess-42\"}}", NULL}};
     for (size_t r = 0; r < 3; r++) {
         reset_all();
-        char *token = mint(V2, runs[r].mint);
+        char *token = standin_mint(standin_env[V2], runs[r].mint);
         const char *answers[] = {token, NULL};
         struct pamtest_conv_data conv = {.in_echo_off = answers};
         struct pam_testcase tests[] = {
