@@ -123,7 +123,6 @@ export OI_CONNECT_TIMEOUT_MS=$((OI_TIMEOUT_MS * 2 / 3))
 if [ -n "${OI_TEST_WRAPPER:-}" ]; then default_margin=5000; else default_margin=1500; fi
 export OI_MARGIN_MS="${OI_FAULT_MARGIN_MS:-$default_margin}"
 export OI_RUN_DIR="$RUN" OI_PKI="$PKI" OI_CA="$PKI/ca.crt" OI_OTHER_CA="$PKI/other-ca.crt"
-export OI_FAULT_ECHO="${OI_FAULT_ECHO:-1}"
 export OI_MODULE="$BUILD/src/.libs/pam_oauth2_introspect.so"
 
 "$BIN" --write-services || { echo "FAIL: cannot write the PAM services"; exit 1; }
