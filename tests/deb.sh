@@ -106,17 +106,10 @@ CONF
 fi
 
 # ---- the main part ---------------------------------------------------------------------------
-passed=0 failed=0 why=""
+. "${top_srcdir:?top_srcdir is not set}/tests/report-lib.sh"
 skip() {
     if [ "${CI:-}" = true ]; then echo "FAIL: $* (under CI=true this test must run)"; exit 1; fi
     echo "SKIP: $*"; exit 77
-}
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1: $(printf '%s' "$2" | tr '\n' ' ')"; failed=$((failed + 1)); }
-problem() { why="$why; $*"; }
-report() {
-    if [ -z "$why" ]; then pass "$1"; else fail "$1" "${why#; }"; fi
-    why=""
 }
 ms() { date +%s%3N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }

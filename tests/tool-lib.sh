@@ -3,17 +3,8 @@
 # top_srcdir from the environment (AM_TESTS_ENVIRONMENT). Nothing is written into the source tree.
 set -u
 
-passed=0 failed=0 why=""
+. "${top_srcdir:?top_srcdir is not set}/tests/report-lib.sh"
 skip() { echo "SKIP: $*"; exit 77; }
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1: $(printf '%s' "$2" | tr '\n' ' ')"; failed=$((failed + 1)); }
-# Collect what is wrong with the current case in $why, then report it once.
-problem() { why="$why; $*"; }
-report() {
-    if [ -z "$why" ]; then pass "$1"; else fail "$1" "${why#; }"; fi
-    why=""
-}
-summary() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; }
 need() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"; done; }
 
 : "${top_builddir:?top_builddir is not set}" "${top_srcdir:?top_srcdir is not set}"
