@@ -301,7 +301,11 @@ enum oi_reason oi_check_account(const char *user, long min_uid, enum oi_grant gr
         buflen *= 2;
     } while (rc == ERANGE && buflen <= 1024 * 1024);
     enum oi_reason r = OI_OK;
-    if (found == NULL)
+    /* getpwnam_r reports "no such user" as 0 or one of these (its manual page); anything else
+     * is the user database failing, which must not read as a missing account in the log. */
+    if (found == NULL && rc != 0 && rc != ENOENT && rc != ESRCH && rc != EBADF && rc != EPERM)
+        r = OI_ACCOUNT_LOOKUP;
+    else if (found == NULL)
         r = OI_USER_UNKNOWN;
     else if (grant != OI_GRANT_MAP_LITERAL && pw.pw_uid == 0)
         r = OI_ROOT_DENIED;

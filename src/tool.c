@@ -561,6 +561,9 @@ static void describe_failure(const struct oi_config *cfg, const struct oi_outcom
     case OI_USER_UNKNOWN:
         snprintf(dst, len, "there is no local account %s", subj->user);
         return;
+    case OI_ACCOUNT_LOOKUP:
+        snprintf(dst, len, "the user database (NSS) failed to look up %s", subj->user);
+        return;
     case OI_ROOT_DENIED:
         snprintf(dst, len,
                  "root is reached only through a user_map line naming both the subject "

@@ -21,6 +21,8 @@ tests_unit_introspect_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_policy_SOURCES = tests/unit_policy.c tests/unit_common.c tests/unit_common.h
 tests_unit_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_policy_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+# oi_check_account meets a failing user database through tests/unit_policy.c's __wrap_getpwnam_r.
+tests_unit_policy_LDFLAGS = -Wl,--wrap=getpwnam_r
 
 tests_unit_util_SOURCES = tests/unit_util.c
 tests_unit_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -1,8 +1,10 @@
 /* Unit tests: policy.c, the decision on a parsed introspection answer. */
 #include <config.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <security/pam_appl.h>
 
 #include "cfg.h"
 #include "unit_common.h"
@@ -666,6 +669,46 @@ static void test_account_empty_unknown(void **state)
 static void test_account_nobody_ok(void **state)
 {
     assert_int_equal(oi_check_account("nobody", 1000, OI_GRANT_CLAIM), OI_OK);
+}
+
+/* The user database as a broken NSS backend answers: the linker sends oi_check_account's calls
+ * here (-Wl,--wrap=getpwnam_r in tests/unit.mk); other names reach the real one. */
+int __real_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **found);
+int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **found);
+static int lookups;
+int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **found)
+{
+    static const struct {
+        const char *name;
+        int error;
+    } broken[] = {{"oi-unit-nss-eio", EIO}, {"oi-unit-nss-enoent", ENOENT}, {"oi-unit-nss-erange", ERANGE}};
+    lookups++;
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++)
+        if (strcmp(name, broken[i].name) == 0) {
+            *found = NULL;
+            return broken[i].error;
+        }
+    return __real_getpwnam_r(name, pw, buf, len, found);
+}
+
+static void test_account_lookup_error(void **state)
+{
+    enum oi_reason r = oi_check_account("oi-unit-nss-eio", 1000, OI_GRANT_CLAIM);
+    assert_int_equal(r, OI_ACCOUNT_LOOKUP);
+    assert_string_equal(oi_reason_name(r), "account_lookup");
+    assert_int_equal(oi_reason_pam_code(r), PAM_AUTHINFO_UNAVAIL);
+}
+
+static void test_account_not_found_error_is_unknown(void **state)
+{
+    assert_int_equal(oi_check_account("oi-unit-nss-enoent", 1000, OI_GRANT_CLAIM), OI_USER_UNKNOWN);
+}
+
+static void test_account_endless_erange_bounded(void **state)
+{
+    lookups = 0;
+    assert_int_equal(oi_check_account("oi-unit-nss-erange", 1000, OI_GRANT_CLAIM), OI_ACCOUNT_LOOKUP);
+    assert_in_range(lookups, 2, 16); /* the buffer doubles up to 1 MiB, then it gives up */
 }
 
 /* ==== user_map, user_regex, min_uid, any_scopes, max_token_age, export_env ==== */
@@ -1742,6 +1785,9 @@ int main(void)
         cmocka_unit_test(test_account_unknown),
         cmocka_unit_test(test_account_empty_unknown),
         cmocka_unit_test(test_account_nobody_ok),
+        cmocka_unit_test(test_account_lookup_error),
+        cmocka_unit_test(test_account_not_found_error_is_unknown),
+        cmocka_unit_test(test_account_endless_erange_bounded),
         cmocka_unit_test(test_az_defaults_claim_grant),
         cmocka_unit_test(test_az_exp_missing),
         cmocka_unit_test(test_az_exp_at_leeway_edge),
