@@ -458,6 +458,7 @@ static const struct {
     {OI_SCOPE, "scope", PAM_AUTH_ERR},
     {OI_USER_MISMATCH, "user_mismatch", PAM_AUTH_ERR},
     {OI_USER_UNKNOWN, "user_unknown", PAM_USER_UNKNOWN},
+    {OI_ACCOUNT_LOOKUP, "account_lookup", PAM_AUTHINFO_UNAVAIL},
     {OI_ROOT_DENIED, "root_denied", PAM_AUTH_ERR},
     {OI_SYSTEM_ACCOUNT, "system_account", PAM_AUTH_ERR},
     {OI_TOKEN_AGE, "token_age", PAM_AUTH_ERR},
