@@ -21,16 +21,12 @@ cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT INT TERM
 
 "$top_srcdir/tests/make-pki.sh" "$RUN/pki" >/dev/null || { echo "FAIL: cannot make the test CA"; exit 1; }
-python3 "$top_srcdir/tests/hydra_standin.py" --version v2 --tls-cert "$RUN/pki/server.crt" \
-    --tls-key "$RUN/pki/server.key" --port-file "$RUN/v2.ports" >"$RUN/v2.out" 2>&1 &
-pids="$pids $!"
-i=0
-while [ ! -s "$RUN/v2.ports" ]; do
-    i=$((i + 1)); [ $i -gt 100 ] && { echo "FAIL: the stand-in did not start"; cat "$RUN/v2.out"; exit 1; }
-    sleep 0.1
-done
-port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$RUN/v2.ports" "$1"; }
-export OI_V2_ADMIN="$(port admin)" OI_V2_CONTROL="$(port control)"
+. "$top_srcdir/tests/standin-lib.sh"
+standin_start "$RUN/v2.ports" "$RUN/v2.out" --version v2 --tls-cert "$RUN/pki/server.crt" \
+    --tls-key "$RUN/pki/server.key"
+pids="$pids $STANDIN_PID"
+wait_ports "$RUN/v2.ports" "$RUN/v2.out"
+export OI_V2_ADMIN="$(port_in "$RUN/v2.ports" admin)" OI_V2_CONTROL="$(port_in "$RUN/v2.ports" control)"
 # A port nothing listens on: bound to port 0, noted, let go.
 export OI_DEAD_URL="https://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 export OI_RUN_DIR="$RUN" OI_CA="$RUN/pki/ca.crt"

@@ -33,16 +33,16 @@ wait_for() {
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 # ---- the Hydra stand-in (tests/hydra_standin.py) over HTTPS with the test CA in $1/pki ----------
+. "$top_srcdir/tests/standin-lib.sh"
 start_standin() { # DIR VERSION
-    python3 "$TOPS/tests/hydra_standin.py" --version "$2" --tls-cert "$1/pki/server.crt" \
-        --tls-key "$1/pki/server.key" --port-file "$1/ports" >"$1/standin.out" 2>&1 &
-    PIDS="$PIDS $!"
-    wait_for "$1/ports" || { echo "FAIL: the Hydra stand-in did not start"; cat "$1/standin.out"; exit 1; }
+    standin_start "$1/ports" "$1/standin.out" --version "$2" --tls-cert "$1/pki/server.crt" \
+        --tls-key "$1/pki/server.key"
+    PIDS="$PIDS $STANDIN_PID"
+    wait_ports "$1/ports" "$1/standin.out"
     PORTS=$1/ports
-    ADMIN=$(json_get "$PORTS" admin)
+    ADMIN=$(port_in "$PORTS" admin)
 }
 # shaped N: an N-character secret shaped like a Hydra v2 token (passes the module's precheck) that no
 # server knows: it is sent and answered inactive, so the request log shows what arrived.

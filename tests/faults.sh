@@ -84,38 +84,29 @@ printf '%s\n%s\n' "$OI_CLIENT_SECRET" "$OI_API_KEY" >> "$OI_SECRETS_WITNESS"
 export OI_SECRETS_WITNESS OI_CLIENT_SECRET OI_API_KEY
 
 # --- servers ---
+. "$top_srcdir/tests/standin-lib.sh"
 start_standin() { # name cert-basename
-    python3 "$top_srcdir/tests/hydra_standin.py" --version v2 --tls-cert "$PKI/$2.crt" \
-        --tls-key "$PKI/$2.key" --port-file "$RUN/$1.ports" >"$RUN/$1.out" 2>&1 &
-    pids="$pids $!"
-    last_pid=$!
+    standin_start "$RUN/$1.ports" "$RUN/$1.out" --version v2 --tls-cert "$PKI/$2.crt" --tls-key "$PKI/$2.key"
+    pids="$pids $STANDIN_PID"
 }
-wait_for() { # portfile
-    i=0
-    while [ ! -s "$1" ]; do
-        i=$((i + 1)); [ $i -gt 100 ] && { echo "FAIL: $1 did not appear"; cat "$RUN"/*.out; exit 1; }
-        sleep 0.1
-    done
-}
-port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 start_standin main server; start_standin expired expired; start_standin notyet notyet
 start_standin wronghost wronghost; start_standin clientonly clientonly
-start_standin down server; down_pid=$last_pid
+start_standin down server; down_pid=$STANDIN_PID
 python3 "$top_srcdir/tests/fault_listeners.py" "$RUN/listeners.ports" >"$RUN/listeners.out" 2>&1 &
 pids="$pids $!"
-for n in main expired notyet wronghost clientonly down; do wait_for "$RUN/$n.ports"; done
-wait_for "$RUN/listeners.ports"
+for n in main expired notyet wronghost clientonly down; do wait_ports "$RUN/$n.ports" "$RUN/$n.out"; done
+wait_ports "$RUN/listeners.ports" "$RUN/listeners.out"
 for n in main expired notyet wronghost clientonly; do
     N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
-    export "OI_${N}_ADMIN=$(port "$RUN/$n.ports" admin)" "OI_${N}_CONTROL=$(port "$RUN/$n.ports" control)"
+    export "OI_${N}_ADMIN=$(port_in "$RUN/$n.ports" admin)" "OI_${N}_CONTROL=$(port_in "$RUN/$n.ports" control)"
 done
 # "Server down": a real stand-in, started and then killed; its port is closed.
-export OI_DOWN_PORT="$(port "$RUN/down.ports" admin)"
+export OI_DOWN_PORT="$(port_in "$RUN/down.ports" admin)"
 kill "$down_pid" && wait "$down_pid" 2>/dev/null
 for n in refused blackhole silent reset plain; do
     N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
-    export "OI_${N}_PORT=$(port "$RUN/listeners.ports" "$n")"
+    export "OI_${N}_PORT=$(port_in "$RUN/listeners.ports" "$n")"
 done
 
 export OI_TIMEOUT_MS="${OI_FAULT_TIMEOUT_MS:-1500}"

@@ -23,11 +23,11 @@ trap cleanup EXIT INT TERM
 "$top_srcdir/tests/make-pki.sh" "$RUN/pki" >/dev/null || { echo "FAIL: cannot make the test CA"; exit 1; }
 printf 'ory_apikey_test-network-key\n' > "$RUN/network.key" && chmod 600 "$RUN/network.key"
 
+. "$top_srcdir/tests/standin-lib.sh"
 start_standin() { # name version [issuer]
-    python3 "$top_srcdir/tests/hydra_standin.py" --version "$2" --tls-cert "$RUN/pki/server.crt" \
-        --tls-key "$RUN/pki/server.key" --port-file "$RUN/$1.ports" --api-key-file "$RUN/network.key" \
-        ${3:+--issuer "$3"} >"$RUN/$1.out" 2>&1 &
-    pids="$pids $!"
+    standin_start "$RUN/$1.ports" "$RUN/$1.out" --version "$2" --tls-cert "$RUN/pki/server.crt" \
+        --tls-key "$RUN/pki/server.key" --api-key-file "$RUN/network.key" ${3:+--issuer "$3"}
+    pids="$pids $STANDIN_PID"
 }
 # The issuer an example file names (its "issuer = " line).
 example_issuer() { sed -n 's/^issuer *= *//p' "$top_srcdir/examples/$1"; }
@@ -35,21 +35,10 @@ start_standin v2 v2; start_standin v1 v1; start_standin v25 v25; start_standin n
 start_standin exv2 v2 "$(example_issuer hydra-v2.conf)"; start_standin exv25 v25 "$(example_issuer hydra-v2.conf)"
 start_standin exv1 v1 "$(example_issuer hydra-v1.conf)"; start_standin exnet network "$(example_issuer ory-network.conf)"
 for n in v2 v1 v25 net exv2 exv25 exv1 exnet; do
-    i=0
-    while [ ! -s "$RUN/$n.ports" ]; do
-        i=$((i + 1)); [ $i -gt 100 ] && { echo "FAIL: stand-in $n did not start"; cat "$RUN/$n.out"; exit 1; }
-        sleep 0.1
-    done
+    wait_ports "$RUN/$n.ports" "$RUN/$n.out"
+    N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
+    export "OI_${N}_ADMIN=$(port_in "$RUN/$n.ports" admin)" "OI_${N}_CONTROL=$(port_in "$RUN/$n.ports" control)"
 done
-port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$RUN/$1.ports" "$2"; }
-export OI_V2_ADMIN=$(port v2 admin) OI_V2_CONTROL=$(port v2 control)
-export OI_V1_ADMIN=$(port v1 admin) OI_V1_CONTROL=$(port v1 control)
-export OI_V25_ADMIN=$(port v25 admin) OI_V25_CONTROL=$(port v25 control)
-export OI_NET_ADMIN=$(port net admin) OI_NET_CONTROL=$(port net control)
-export OI_EXV2_ADMIN=$(port exv2 admin) OI_EXV2_CONTROL=$(port exv2 control)
-export OI_EXV25_ADMIN=$(port exv25 admin) OI_EXV25_CONTROL=$(port exv25 control)
-export OI_EXV1_ADMIN=$(port exv1 admin) OI_EXV1_CONTROL=$(port exv1 control)
-export OI_EXNET_ADMIN=$(port exnet admin) OI_EXNET_CONTROL=$(port exnet control)
 # A port nothing listens on: bind one, note it, and let it go.
 export OI_DEAD_URL="https://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 export OI_RUN_DIR="$RUN" OI_CA="$RUN/pki/ca.crt" OI_OTHER_CA="$RUN/pki/other-ca.crt"

@@ -29,7 +29,7 @@ TLS_KEY=$RUN/pki/server.key TLS_CERT=$RUN/pki/server.crt PORT_FILE=$RUN/port \
     node "$NPMDIR/provider.mjs" >"$RUN/provider.out" 2>&1 &
 PIDS="$PIDS $!"
 wait_for "$RUN/port" 200 || { echo "FAIL: oidc-provider did not start"; cat "$RUN/provider.out"; exit 1; }
-P=$(json_get "$RUN/port" port)
+P=$(port_in "$RUN/port" port)
 CA=$RUN/pki/ca.crt
 op() { python3 "$TOPS/tests/oidc/ctl.py" "$RUN/port" "$CA" "$@"; }
 token() { op token cli cli-secret "${1:-ssh:login}" "${2:-$U}" ${3:+"$3"}; }   # SCOPE USER [TTL]

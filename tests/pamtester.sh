@@ -21,11 +21,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 rm -rf "$RUN" && mkdir -p "$RUN" && chmod 700 "$RUN"
 "$top_srcdir/tests/make-pki.sh" "$RUN/pki" >/dev/null || { echo "FAIL: cannot make the test CA"; exit 1; }
-python3 "$top_srcdir/tests/hydra_standin.py" --version v25 --tls-cert "$RUN/pki/server.crt" \
-    --tls-key "$RUN/pki/server.key" --port-file "$RUN/ports" >"$RUN/standin.out" 2>&1 &
-pid=$!
-i=0; while [ ! -s "$RUN/ports" ]; do i=$((i+1)); [ $i -gt 100 ] && { echo "FAIL: no stand-in"; exit 1; }; sleep 0.1; done
-ADMIN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["admin"])' "$RUN/ports")
+. "$top_srcdir/tests/standin-lib.sh"
+standin_start "$RUN/ports" "$RUN/standin.out" --version v25 --tls-cert "$RUN/pki/server.crt" \
+    --tls-key "$RUN/pki/server.key"
+pid=$STANDIN_PID
+wait_ports "$RUN/ports" "$RUN/standin.out"
+ADMIN=$(port_in "$RUN/ports" admin)
 ctl() { python3 "$top_srcdir/tests/standin_ctl.py" "$RUN/ports" "$@"; }
 
 id "$USER_NAME" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$USER_NAME" || { echo "FAIL: useradd"; exit 1; }

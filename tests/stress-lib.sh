@@ -9,6 +9,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 : "${top_builddir:?top_builddir is not set}" "${top_srcdir:?top_srcdir is not set}"
 TOPB=$(cd "$top_builddir" && pwd)
 TOPS=$(cd "$top_srcdir" && pwd)
+. "$TOPS/tests/standin-lib.sh"
 STRESS=$TOPB/tests/stress
 MODULE=$TOPB/src/.libs/pam_oauth2_introspect.so
 [ -x "$STRESS" ] || skip "tests/stress was not built"
@@ -28,16 +29,11 @@ stress_setup() { # NAME
     tls=""
     [ "$SCHEME" = https ] && tls="--tls-cert $RUN/pki/server.crt --tls-key $RUN/pki/server.key"
     # shellcheck disable=SC2086
-    python3 "$TOPS/tests/hydra_standin.py" --version v2 $tls --port-file "$RUN/ports" >"$RUN/standin.out" 2>&1 &
-    standin_pid=$!
-    i=0
-    while [ ! -s "$RUN/ports" ]; do
-        i=$((i + 1)); [ $i -gt 100 ] && { echo "FAIL: the stand-in did not start"; cat "$RUN/standin.out"; exit 1; }
-        sleep 0.1
-    done
-    port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$RUN/ports" "$1"; }
-    ADMIN=$(port admin)
-    export OI_STRESS_CONTROL=$(port control)
+    standin_start "$RUN/ports" "$RUN/standin.out" --version v2 $tls
+    standin_pid=$STANDIN_PID
+    wait_ports "$RUN/ports" "$RUN/standin.out"
+    ADMIN=$(port_in "$RUN/ports" admin)
+    export OI_STRESS_CONTROL=$(port_in "$RUN/ports" control)
     ctl() { python3 "$TOPS/tests/standin_ctl.py" "$RUN/ports" "$@"; }
     {
         echo "admin_url = $SCHEME://127.0.0.1:$ADMIN"

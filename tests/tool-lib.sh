@@ -27,25 +27,16 @@ setup_run() {
     printf '%s\n' "$API_KEY" >"$RUN/network.key" && chmod 600 "$RUN/network.key"
 }
 
+. "$top_srcdir/tests/standin-lib.sh"
 # start_standin NAME VERSION: a stand-in on 127.0.0.1 port 0; its ports go to $RUN/NAME.ports.
 start_standin() {
-    python3 "$TOPS/tests/hydra_standin.py" --version "$2" --tls-cert "$RUN/pki/server.crt" \
-        --tls-key "$RUN/pki/server.key" --port-file "$RUN/$1.ports" --api-key-file "$RUN/network.key" \
-        >"$RUN/$1.out" 2>&1 &
-    PIDS="$PIDS $!"
+    standin_start "$RUN/$1.ports" "$RUN/$1.out" --version "$2" --tls-cert "$RUN/pki/server.crt" \
+        --tls-key "$RUN/pki/server.key" --api-key-file "$RUN/network.key"
+    PIDS="$PIDS $STANDIN_PID"
 }
-wait_standins() {
-    for n in "$@"; do
-        i=0
-        while [ ! -s "$RUN/$n.ports" ]; do
-            i=$((i + 1))
-            [ $i -gt 100 ] && { echo "FAIL: stand-in $n did not start"; cat "$RUN/$n.out"; exit 1; }
-            sleep 0.1
-        done
-    done
-}
-# port NAME admin|control, from the port file {"admin": P, "control": Q}.
-port() { sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p" "$RUN/$1.ports"; }
+wait_standins() { for n in "$@"; do wait_ports "$RUN/$n.ports" "$RUN/$n.out"; done; }
+# port NAME admin|control: a port of stand-in NAME.
+port() { port_in "$RUN/$1.ports" "$2"; }
 url() { echo "https://127.0.0.1:$(port "$1" admin)"; }
 # A TCP port nothing listens on: bound to port 0, noted, let go.
 dead_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
