@@ -16,6 +16,6 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit_cache
 TESTS += tests/unit_cache
 endif
-tests_unit_cache_SOURCES = tests/unit_cache.c tests/unit_common.c tests/unit_common.h
+tests_unit_cache_SOURCES = tests/unit_cache.c tests/unit_common.c tests/unit_common.h tests/unit_scratch.h
 tests_unit_cache_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_cache_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,59 +16,10 @@
 #include <cmocka.h>
 
 #include "cfg.h"
+#include "unit_scratch.h"
 #include "util.h"
 
-/* ---- temporary files ---- */
-
-static char tmpdir[PATH_MAX];
-static unsigned file_counter;
 static char last_conf[PATH_MAX]; /* the conf file of the last load() */
-
-static int group_setup(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    if (base == NULL || base[0] != '/')
-        base = "/tmp";
-    snprintf(tmpdir, sizeof(tmpdir), "%s/oi-unit-cfg-XXXXXX", base);
-    return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static int group_teardown(void **state)
-{
-    return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A new path in the temporary directory (malloc'd). */
-static char *new_path(const char *what)
-{
-    size_t size = strlen(tmpdir) + strlen(what) + 16;
-    char *p = malloc(size);
-    assert_non_null(p);
-    snprintf(p, size, "%s/%s-%u", tmpdir, what, ++file_counter);
-    return p;
-}
-
-/* Write len bytes to a new file with exactly this mode; returns its path (malloc'd). */
-static char *write_file(const void *data, size_t len, mode_t mode)
-{
-    char *p = new_path("f");
-    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, len), (ssize_t)len);
-    assert_int_equal(fchmod(fd, mode), 0);
-    assert_int_equal(close(fd), 0);
-    return p;
-}
-
-static char *write_text(const char *text, mode_t mode)
-{
-    return write_file(text, strlen(text), mode);
-}
 
 /* ---- loading ---- */
 
@@ -80,7 +30,7 @@ static int load_with(struct oi_config *cfg, struct oi_config_error *err, const c
     const char *argv[64];
     char conf_arg[PATH_MAX + 8];
     int argc = 0;
-    char *path = write_text(conf_text ? conf_text : "", 0644);
+    char *path = unit_write_text(conf_text ? conf_text : "", 0644);
     snprintf(last_conf, sizeof(last_conf), "%s", path);
     snprintf(conf_arg, sizeof(conf_arg), "conf=%s", path);
     free(path);
@@ -1023,7 +973,7 @@ static void test_file_no_key(void **state)
 static void test_file_nul_byte(void **state)
 {
     static const char text[] = "leeway = 1\n\0debug\n";
-    char *path = write_file(text, sizeof(text) - 1, 0644);
+    char *path = unit_write_file(text, sizeof(text) - 1, 0644);
     char arg[PATH_MAX + 8];
     snprintf(arg, sizeof(arg), "conf=%s", path);
     const char *argv[] = {arg, MIN};
@@ -1439,7 +1389,7 @@ static void test_default_conf_missing_ok(void **state)
 
 static void test_explicit_conf_missing(void **state)
 {
-    char *path = new_path("missing");
+    char *path = unit_scratch_path("missing");
     expect_conf_refused(path, "No such file");
     free(path);
 }
@@ -1451,7 +1401,7 @@ static void test_conf_relative_path(void **state)
 
 static void test_conf_readable_by_others_ok(void **state)
 {
-    char *path = write_text("leeway = 3\n", 0644);
+    char *path = unit_write_text("leeway = 3\n", 0644);
     struct oi_config cfg;
     struct oi_config_error err;
     int rc = load_conf_path(&cfg, &err, path);
@@ -1463,8 +1413,8 @@ static void test_conf_readable_by_others_ok(void **state)
 
 static void test_conf_symlink_refused(void **state)
 {
-    char *target = write_text("leeway = 3\n", 0644);
-    char *link = new_path("link");
+    char *target = unit_write_text("leeway = 3\n", 0644);
+    char *link = unit_scratch_path("link");
     assert_int_equal(symlink(target, link), 0);
     expect_conf_refused(link, "symbolic link");
     free(target);
@@ -1473,21 +1423,21 @@ static void test_conf_symlink_refused(void **state)
 
 static void test_conf_group_writable_refused(void **state)
 {
-    char *path = write_text("leeway = 3\n", 0664);
+    char *path = unit_write_text("leeway = 3\n", 0664);
     expect_conf_refused(path, "writable by group or others");
     free(path);
 }
 
 static void test_conf_other_writable_refused(void **state)
 {
-    char *path = write_text("leeway = 3\n", 0646);
+    char *path = unit_write_text("leeway = 3\n", 0646);
     expect_conf_refused(path, "writable by group or others");
     free(path);
 }
 
 static void test_conf_directory_refused(void **state)
 {
-    char *path = new_path("dir");
+    char *path = unit_scratch_path("dir");
     assert_int_equal(mkdir(path, 0755), 0);
     expect_conf_refused(path, "not a regular file");
     free(path);
@@ -1496,7 +1446,7 @@ static void test_conf_directory_refused(void **state)
 static void test_conf_fifo_refused(void **state)
 {
     /* refused without blocking on the open */
-    char *path = new_path("fifo");
+    char *path = unit_scratch_path("fifo");
     assert_int_equal(mkfifo(path, 0644), 0);
     expect_conf_refused(path, "not a regular file");
     free(path);
@@ -1512,7 +1462,7 @@ static char *conf_of_size(size_t size)
     for (size_t i = 100; i < size; i += 100)
         text[i] = '\n';
     text[size - 1] = '\n';
-    char *path = write_file(text, size, 0644);
+    char *path = unit_write_file(text, size, 0644);
     free(text);
     return path;
 }
@@ -1543,7 +1493,7 @@ static void test_conf_foreign_owner_refused(void **state)
                       (unsigned)geteuid());
         skip();
     }
-    char *path = write_text("leeway = 3\n", 0644);
+    char *path = unit_write_text("leeway = 3\n", 0644);
     assert_int_equal(chown(path, 65534, 65534), 0);
     expect_conf_refused(path, "not owned by root");
     free(path);
@@ -1562,7 +1512,7 @@ static int read_trusted(const char *path, bool secret, size_t max, char **out, s
 static void test_trusted_reads_content(void **state)
 {
     static const char data[] = "line one\nline two\n";
-    char *path = write_text(data, 0644);
+    char *path = unit_write_text(data, 0644);
     char *out = NULL;
     size_t len;
     struct oi_config_error err;
@@ -1577,7 +1527,7 @@ static void test_trusted_reads_content(void **state)
 
 static void test_trusted_empty_file(void **state)
 {
-    char *path = write_text("", 0600);
+    char *path = unit_write_text("", 0600);
     char *out = NULL;
     size_t len;
     struct oi_config_error err;
@@ -1609,7 +1559,7 @@ static void expect_trusted_refused(const char *path, bool secret, size_t max, co
 
 static void test_trusted_secret_0600_ok(void **state)
 {
-    char *path = write_text("s3cret\n", 0600);
+    char *path = unit_write_text("s3cret\n", 0600);
     char *out = NULL;
     size_t len;
     struct oi_config_error err;
@@ -1622,7 +1572,7 @@ static void test_trusted_secret_0600_ok(void **state)
 
 static void test_trusted_secret_0400_ok(void **state)
 {
-    char *path = write_text("s3cret\n", 0400);
+    char *path = unit_write_text("s3cret\n", 0400);
     char *out = NULL;
     size_t len;
     struct oi_config_error err;
@@ -1634,21 +1584,21 @@ static void test_trusted_secret_0400_ok(void **state)
 
 static void test_trusted_secret_group_readable(void **state)
 {
-    char *path = write_text("s3cret\n", 0640);
+    char *path = unit_write_text("s3cret\n", 0640);
     expect_trusted_refused(path, true, 4096, "readable by group or others");
     free(path);
 }
 
 static void test_trusted_secret_other_readable(void **state)
 {
-    char *path = write_text("s3cret\n", 0604);
+    char *path = unit_write_text("s3cret\n", 0604);
     expect_trusted_refused(path, true, 4096, "readable by group or others");
     free(path);
 }
 
 static void test_trusted_non_secret_group_readable_ok(void **state)
 {
-    char *path = write_text("x\n", 0640);
+    char *path = unit_write_text("x\n", 0640);
     char *out = NULL;
     size_t len;
     struct oi_config_error err;
@@ -1660,22 +1610,22 @@ static void test_trusted_non_secret_group_readable_ok(void **state)
 
 static void test_trusted_group_writable(void **state)
 {
-    char *path = write_text("x\n", 0620);
+    char *path = unit_write_text("x\n", 0620);
     expect_trusted_refused(path, true, 4096, "writable by group or others");
     free(path);
 }
 
 static void test_trusted_other_writable(void **state)
 {
-    char *path = write_text("x\n", 0602);
+    char *path = unit_write_text("x\n", 0602);
     expect_trusted_refused(path, false, 4096, "writable by group or others");
     free(path);
 }
 
 static void test_trusted_symlink(void **state)
 {
-    char *target = write_text("x\n", 0600);
-    char *link = new_path("link");
+    char *target = unit_write_text("x\n", 0600);
+    char *link = unit_scratch_path("link");
     assert_int_equal(symlink(target, link), 0);
     expect_trusted_refused(link, true, 4096, "symbolic links are refused");
     free(target);
@@ -1684,7 +1634,7 @@ static void test_trusted_symlink(void **state)
 
 static void test_trusted_directory(void **state)
 {
-    char *path = new_path("dir");
+    char *path = unit_scratch_path("dir");
     assert_int_equal(mkdir(path, 0700), 0);
     expect_trusted_refused(path, false, 4096, "not a regular file");
     free(path);
@@ -1692,7 +1642,7 @@ static void test_trusted_directory(void **state)
 
 static void test_trusted_missing(void **state)
 {
-    char *path = new_path("missing");
+    char *path = unit_scratch_path("missing");
     expect_trusted_refused(path, false, 4096, "No such file");
     free(path);
 }
@@ -1704,7 +1654,7 @@ static void test_trusted_relative(void **state)
 
 static void test_trusted_exactly_max(void **state)
 {
-    char *path = write_text("0123456789", 0600);
+    char *path = unit_write_text("0123456789", 0600);
     char *out = NULL;
     size_t len;
     struct oi_config_error err;
@@ -1717,7 +1667,7 @@ static void test_trusted_exactly_max(void **state)
 
 static void test_trusted_over_max(void **state)
 {
-    char *path = write_text("0123456789", 0600);
+    char *path = unit_write_text("0123456789", 0600);
     expect_trusted_refused(path, true, 9, "too large");
     free(path);
 }
@@ -1729,7 +1679,7 @@ static void test_trusted_foreign_owner(void **state)
                       (unsigned)geteuid());
         skip();
     }
-    char *path = write_text("s3cret\n", 0600);
+    char *path = unit_write_text("s3cret\n", 0600);
     assert_int_equal(chown(path, 65534, 65534), 0);
     expect_trusted_refused(path, true, 4096, "not owned by root");
     free(path);
@@ -1748,7 +1698,7 @@ static int read_secret_from(char *path, char **secret, struct oi_config_error *e
 
 static void expect_secret(const void *data, size_t len, const char *want)
 {
-    char *path = write_file(data, len, 0600);
+    char *path = unit_write_file(data, len, 0600);
     char *secret;
     struct oi_config_error err;
     int rc = read_secret_from(path, &secret, &err);
@@ -1762,7 +1712,7 @@ static void expect_secret(const void *data, size_t len, const char *want)
 
 static void expect_secret_refused(const void *data, size_t len, mode_t mode, const char *why)
 {
-    char *path = write_file(data, len, mode);
+    char *path = unit_write_file(data, len, mode);
     char *secret;
     struct oi_config_error err;
     int rc = read_secret_from(path, &secret, &err);
@@ -1881,8 +1831,8 @@ static void test_secret_group_writable(void **state)
 
 static void test_secret_symlink(void **state)
 {
-    char *target = write_text("s3cret\n", 0600);
-    char *link = new_path("link");
+    char *target = unit_write_text("s3cret\n", 0600);
+    char *link = unit_scratch_path("link");
     assert_int_equal(symlink(target, link), 0);
     char *secret;
     struct oi_config_error err;
@@ -1903,7 +1853,7 @@ static void test_secret_symlink(void **state)
 
 static void test_secret_missing(void **state)
 {
-    char *path = new_path("missing");
+    char *path = unit_scratch_path("missing");
     char *secret;
     struct oi_config_error err;
     int rc = read_secret_from(path, &secret, &err);
@@ -1921,7 +1871,7 @@ static void test_secret_foreign_owner(void **state)
                       (unsigned)geteuid());
         skip();
     }
-    char *path = write_text("s3cret\n", 0600);
+    char *path = unit_write_text("s3cret\n", 0600);
     assert_int_equal(chown(path, 65534, 65534), 0);
     char *secret;
     struct oi_config_error err;
@@ -2145,5 +2095,5 @@ int main(void)
         cmocka_unit_test(test_flavor_names),
         cmocka_unit_test(test_free_twice_harmless),
     };
-    return cmocka_run_group_tests_name("unit_cfg", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("unit_cfg", tests, unit_group_setup, unit_group_teardown);
 }

@@ -2,7 +2,6 @@
 #include <config.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,60 +17,10 @@
 #include "cfg.h"
 #include "reason.h"
 #include "usermap.h"
+#include "unit_scratch.h"
 #include "util.h"
 
 #define MAP_PATH "/etc/security/oauth2_users"
-
-/* ---- temporary files ---- */
-
-static char tmpdir[PATH_MAX];
-static unsigned file_counter;
-
-static int group_setup(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    if (base == NULL || base[0] != '/')
-        base = "/tmp";
-    snprintf(tmpdir, sizeof(tmpdir), "%s/oi-unit-usermap-XXXXXX", base);
-    return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static int group_teardown(void **state)
-{
-    return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A new path in the temporary directory (malloc'd). */
-static char *new_path(const char *what)
-{
-    size_t size = strlen(tmpdir) + strlen(what) + 16;
-    char *p = malloc(size);
-    assert_non_null(p);
-    snprintf(p, size, "%s/%s-%u", tmpdir, what, ++file_counter);
-    return p;
-}
-
-/* Write len bytes to a new file with exactly this mode; returns its path (malloc'd). */
-static char *write_file(const void *data, size_t len, mode_t mode)
-{
-    char *p = new_path("map");
-    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, len), (ssize_t)len);
-    assert_int_equal(fchmod(fd, mode), 0);
-    assert_int_equal(close(fd), 0);
-    return p;
-}
-
-static char *write_text(const char *text, mode_t mode)
-{
-    return write_file(text, strlen(text), mode);
-}
 
 /* ---- parsing helpers ---- */
 
@@ -970,7 +919,7 @@ static void expect_load_refused(const char *path, const char *fragment)
 
 static void test_load_ok(void **state)
 {
-    char *path = write_text("# map\nalice@example.com alice\n*@example.com guest service=sshd\n", 0644);
+    char *path = unit_write_text("# map\nalice@example.com alice\n*@example.com guest service=sshd\n", 0644);
     struct oi_usermap map;
     struct oi_config_error err;
     int rc = oi_usermap_load(&map, path, &err);
@@ -985,7 +934,7 @@ static void test_load_ok(void **state)
 
 static void test_load_owner_only_ok(void **state)
 {
-    char *path = write_text("alice@example.com alice\n", 0600);
+    char *path = unit_write_text("alice@example.com alice\n", 0600);
     struct oi_usermap map;
     struct oi_config_error err;
     int rc = oi_usermap_load(&map, path, &err);
@@ -997,7 +946,7 @@ static void test_load_owner_only_ok(void **state)
 
 static void test_load_bad_line_names_file_and_line(void **state)
 {
-    char *path = write_text("alice@example.com alice\nbob@example.com\n", 0644);
+    char *path = unit_write_text("alice@example.com alice\nbob@example.com\n", 0644);
     struct oi_usermap map;
     struct oi_config_error err;
     memset(&err, 0, sizeof(err));
@@ -1013,8 +962,8 @@ static void test_load_bad_line_names_file_and_line(void **state)
 
 static void test_load_symlink_refused(void **state)
 {
-    char *target = write_text("alice@example.com alice\n", 0644);
-    char *link = new_path("link");
+    char *target = unit_write_text("alice@example.com alice\n", 0644);
+    char *link = unit_scratch_path("link");
     assert_int_equal(symlink(target, link), 0);
     expect_load_refused(link, "symbolic link");
     free(target);
@@ -1023,21 +972,21 @@ static void test_load_symlink_refused(void **state)
 
 static void test_load_group_writable_refused(void **state)
 {
-    char *path = write_text("alice@example.com alice\n", 0664);
+    char *path = unit_write_text("alice@example.com alice\n", 0664);
     expect_load_refused(path, "writable by group or others");
     free(path);
 }
 
 static void test_load_world_writable_refused(void **state)
 {
-    char *path = write_text("alice@example.com alice\n", 0646);
+    char *path = unit_write_text("alice@example.com alice\n", 0646);
     expect_load_refused(path, "writable by group or others");
     free(path);
 }
 
 static void test_load_directory_refused(void **state)
 {
-    char *path = new_path("dir");
+    char *path = unit_scratch_path("dir");
     assert_int_equal(mkdir(path, 0755), 0);
     expect_load_refused(path, "not a regular file");
     free(path);
@@ -1046,7 +995,7 @@ static void test_load_directory_refused(void **state)
 static void test_load_fifo_refused(void **state)
 {
     /* refused without blocking on the open */
-    char *path = new_path("fifo");
+    char *path = unit_scratch_path("fifo");
     assert_int_equal(mkfifo(path, 0644), 0);
     expect_load_refused(path, "not a regular file");
     free(path);
@@ -1054,7 +1003,7 @@ static void test_load_fifo_refused(void **state)
 
 static void test_load_missing_refused(void **state)
 {
-    char *path = new_path("missing");
+    char *path = unit_scratch_path("missing");
     expect_load_refused(path, "No such file");
     free(path);
 }
@@ -1068,7 +1017,7 @@ static void test_load_other_owner_refused(void **state)
 {
     if (geteuid() != 0)
         skip(); /* only root can give a file away */
-    char *path = write_text("alice@example.com alice\n", 0644);
+    char *path = unit_write_text("alice@example.com alice\n", 0644);
     assert_int_equal(chown(path, 65534, 65534), 0);
     expect_load_refused(path, "not owned by root");
     free(path);
@@ -1085,7 +1034,7 @@ static char *map_of_size(size_t size)
         size_t nl = i + 63 < size ? i + 63 : size - 1;
         text[nl] = '\n';
     }
-    char *path = write_file(text, size, 0644);
+    char *path = unit_write_file(text, size, 0644);
     free(text);
     return path;
 }
@@ -1113,7 +1062,7 @@ static void test_load_oversize_refused(void **state)
 static void test_load_nul_byte_refused(void **state)
 {
     static const char text[] = "alice@example.com alice\n\0\n";
-    char *path = write_file(text, sizeof(text) - 1, 0644);
+    char *path = unit_write_file(text, sizeof(text) - 1, 0644);
     struct oi_usermap map;
     struct oi_config_error err;
     memset(&err, 0, sizeof(err));
@@ -1245,5 +1194,5 @@ int main(void)
         cmocka_unit_test(test_load_oversize_refused),
         cmocka_unit_test(test_load_nul_byte_refused),
     };
-    return cmocka_run_group_tests_name("unit_usermap", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("unit_usermap", tests, unit_group_setup, unit_group_teardown);
 }
