@@ -111,7 +111,8 @@ class Bench:
         for name, extra in confs.items():
             path = os.path.join(self.run, name + ".conf")
             with open(path, "w") as fh:
-                fh.write("admin_url = %s\nallowed_clients = bench-cli\n%s" % (self.url, extra))
+                fh.write("admin_url = %s\nallowed_clients = bench-cli\nstate_dir = %s\n%s"
+                         % (self.url, os.path.join(self.run, "state"), extra))
             os.chmod(path, 0o600)
             self.service(name, "auth required %s conf=%s" % (self.module, path))
         self.service("permit", "auth required pam_permit.so")

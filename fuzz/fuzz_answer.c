@@ -115,6 +115,31 @@ static void check_allowed(const struct oi_config *cfg, const struct oi_usermap *
         FUZZ_ASSERT(oi_check_account("root", cfg->min_uid, grant) != OI_OK);
 }
 
+/* Written apart from introspect.c: does the text have a member key holding an escaped NUL?
+ * json-c keeps keys as C strings, so such a key would be read as a shorter one. */
+static bool raw_nul_key(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '"')
+            continue;
+        bool nul = false;
+        size_t j = i + 1;
+        for (; j < n && s[j] != '"'; j++) {
+            if (s[j] != '\\')
+                continue;
+            nul |= j + 5 < n && memcmp(s + j + 1, "u0000", 5) == 0;
+            j++;
+        }
+        size_t k = j + 1;
+        while (k < n && strchr(" \t\r\n", s[k]) != NULL && s[k] != '\0')
+            k++;
+        if (nul && k < n && s[k] == ':')
+            return true;
+        i = j;
+    }
+    return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct oi_token_info info;
@@ -124,6 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(r == OI_OK || memchr(why, '\0', sizeof(why)) != NULL);
     if (r == OI_OK) {
         FUZZ_ASSERT(info.root != NULL);
+        FUZZ_ASSERT(!raw_nul_key((const char *)data, size));
         for (size_t v = 0; v < N_VARIANTS; v++) {
             const struct oi_usermap *map = variants[v].map ? &maps[v] : NULL;
             for (size_t s = 0; s < N_SUBJECTS; s++) {

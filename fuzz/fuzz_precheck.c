@@ -5,6 +5,7 @@
 
 #include "fuzz.h"
 #include "introspect.h"
+#include "hostkey.h"
 #include "log.h"
 #include "precheck.h"
 
@@ -92,8 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Nothing but the separators may appear unencoded. */
         FUZZ_ASSERT(strspn(form, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%+&=") ==
                     strlen(form));
-        char fp[OI_FP_LEN + 1];
-        FUZZ_ASSERT(oi_fingerprint(token, fp) == 0 && strlen(fp) == OI_FP_LEN);
+        FUZZ_ASSERT(len >= (size_t)cfg->min_token_length);
+        /* Keyed: another host's key gives another fingerprint (a collision is 1 in 2^32). */
+        static const struct oi_hostkey key_a = {{1}}, key_b = {{2}};
+        char fp[OI_FP_LEN + 1], fp_b[OI_FP_LEN + 1];
+        FUZZ_ASSERT(oi_fingerprint(&key_a, token, fp) == 0 && strlen(fp) == OI_FP_LEN);
+        FUZZ_ASSERT(oi_fingerprint(&key_b, token, fp_b) == 0 && strcmp(fp, fp_b) != 0);
         free(back);
         oi_free_secret(&form);
     }

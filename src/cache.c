@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "cache.h"
+#include "files.h"
 #include "introspect.h"
 
 #include <dirent.h>
@@ -22,7 +23,7 @@
 #define TMP_PREFIX ".tmp-"
 #define STAMP_FILE "sweep.stamp"
 #define ENTRY_MAGIC "oi-cache 1\n"
-#define BREAKER_MAGIC "oi-breaker 1\n"
+#define BREAKER_MAGIC "oi-breaker 2\n"
 #define MAC_HEX (2 * 32)
 /* An entry: a small header, the answer (http.c caps it at 64 KiB) and the MAC line. */
 #define ENTRY_MAX_BYTES (64 * 1024 + 512)
@@ -54,31 +55,6 @@ int64_t oi_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void to_hex(char *dst, const unsigned char *src, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        dst[2 * i] = hex[src[i] >> 4];
-        dst[2 * i + 1] = hex[src[i] & 15];
-    }
-    dst[2 * n] = '\0';
-}
-
-static bool from_hex(unsigned char *dst, const char *src, size_t n)
-{
-    for (size_t i = 0; i < 2 * n; i++) {
-        char ch = src[i];
-        int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-        if (v < 0)
-            return false;
-        if (i % 2 == 0)
-            dst[i / 2] = (unsigned char)(v << 4);
-        else
-            dst[i / 2] |= (unsigned char)v;
-    }
-    return true;
-}
-
 /* HMAC-SHA256 under the cache key of: label, '\n', name, '\n', data. */
 static bool mac(const struct oi_cache *c, const char *label, const char *name, const char *data, size_t len,
                 unsigned char out[32])
@@ -100,116 +76,19 @@ static bool mac(const struct oi_cache *c, const char *label, const char *name, c
 
 /* ---- the directory and the key ---- */
 
-static enum oi_reason unsafe(const struct oi_log *lg, const char *dir, const char *what)
-{
-    oi_logf(lg, LOG_ERR,
-            "configuration error: cache_dir %s: %s (it must be a directory, not a symbolic link, owned "
-            "by root with mode 0700)",
-            dir, what);
-    return OI_CONFIG;
-}
-
-/* Read the key file, or create it when absent: 32 random bytes as hex, mode 0600, published with
- * link() so that concurrent first logins agree on one key. */
-static enum oi_reason load_key(struct oi_cache *c, const char *dir, const struct oi_log *lg)
-{
-    char buf[MAC_HEX + 2];
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int fd = openat(c->dirfd, OI_CACHE_KEY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd >= 0) {
-            struct stat st;
-            const char *why = NULL;
-            ssize_t n = 0;
-            if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-                why = "is not a regular file";
-            else if (st.st_uid != 0 && st.st_uid != geteuid())
-                why = "is not owned by root";
-            else if (st.st_mode & 077)
-                why = "is readable or writable by group or others (chmod 600)";
-            else if ((n = read(fd, buf, sizeof(buf))) != MAC_HEX + 1 || buf[MAC_HEX] != '\n' ||
-                     !from_hex(c->key, buf, OI_CACHE_KEY_BYTES))
-                why = "does not hold one line of 64 hex digits";
-            close(fd);
-            oi_wipe(buf, sizeof(buf));
-            if (why == NULL)
-                return OI_OK;
-            oi_logf(lg, LOG_ERR, "configuration error: cache_dir %s: " OI_CACHE_KEY_FILE " %s", dir, why);
-            return OI_CONFIG;
-        }
-        if (errno != ENOENT || attempt > 0)
-            break;
-        /* Absent: make one. */
-        char tmp[64];
-        unsigned char raw[OI_CACHE_KEY_BYTES], rnd[8];
-        char rhex[17];
-        if (RAND_bytes(raw, sizeof(raw)) != 1 || RAND_bytes(rnd, sizeof(rnd)) != 1) {
-            oi_logf(lg, LOG_ERR, "cache_dir %s: no random bytes for the cache key", dir);
-            return OI_CONFIG;
-        }
-        to_hex(buf, raw, sizeof(raw));
-        oi_wipe(raw, sizeof(raw));
-        buf[MAC_HEX] = '\n';
-        /* Unique per call, not per process: threads of one host may get here together. */
-        to_hex(rhex, rnd, sizeof(rnd));
-        snprintf(tmp, sizeof(tmp), TMP_PREFIX "key-%ld-%s", (long)getpid(), rhex);
-        int wfd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        bool written = wfd >= 0 && write(wfd, buf, MAC_HEX + 1) == MAC_HEX + 1;
-        if (wfd >= 0)
-            close(wfd);
-        oi_wipe(buf, sizeof(buf));
-        if (!written || (linkat(c->dirfd, tmp, c->dirfd, OI_CACHE_KEY_FILE, 0) != 0 && errno != EEXIST)) {
-            oi_logf(lg, LOG_ERR, "cache_dir %s: cannot create " OI_CACHE_KEY_FILE ": %s", dir, strerror(errno));
-            unlinkat(c->dirfd, tmp, 0);
-            return OI_CONFIG;
-        }
-        unlinkat(c->dirfd, tmp, 0);
-    }
-    oi_logf(lg, LOG_ERR, "configuration error: cache_dir %s: cannot read " OI_CACHE_KEY_FILE ": %s", dir,
-            strerror(errno));
-    return OI_CONFIG;
-}
-
 enum oi_reason oi_cache_open(struct oi_cache *c, const struct oi_config *cfg, const struct oi_log *lg)
 {
-    const char *dir = cfg->cache_dir;
-    struct stat st;
+    char why[400];
     memset(c, 0, sizeof(*c));
-    c->dirfd = -1;
-    if (lstat(dir, &st) != 0 && errno == ENOENT) {
-        /* Under /run it is gone after every boot: make it, for root only. */
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            char why[160];
-            snprintf(why, sizeof(why), "cannot create it: %s", strerror(errno));
-            return unsafe(lg, dir, why);
-        }
-    }
-    if (lstat(dir, &st) != 0) {
-        char why[160];
-        snprintf(why, sizeof(why), "%s", strerror(errno));
-        return unsafe(lg, dir, why);
-    }
-    if (S_ISLNK(st.st_mode))
-        return unsafe(lg, dir, "is a symbolic link");
-    if (!S_ISDIR(st.st_mode))
-        return unsafe(lg, dir, "is not a directory");
-    c->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    const char *why = NULL;
-    if (c->dirfd < 0 || fstat(c->dirfd, &st) != 0)
-        why = "cannot be opened as a directory";
-    else if (!S_ISDIR(st.st_mode))
-        why = "is not a directory";
-    else if (st.st_uid != 0 && st.st_uid != geteuid())
-        why = "is not owned by root";
-    else if (st.st_mode & 077)
-        why = "is open to group or others";
-    if (why != NULL) {
-        oi_cache_close(c);
-        return unsafe(lg, dir, why);
-    }
-    enum oi_reason r = load_key(c, dir, lg);
-    if (r != OI_OK)
-        oi_cache_close(c);
-    return r;
+    c->dirfd = oi_private_dir_open(cfg->cache_dir, why, sizeof(why));
+    if (c->dirfd >= 0 && oi_private_key(c->dirfd, OI_CACHE_KEY_FILE, c->key, why, sizeof(why)) == 0)
+        return OI_OK;
+    oi_cache_close(c);
+    oi_logf(lg, LOG_ERR,
+            "configuration error: cache_dir %s: %s (it must be a directory, not a symbolic link, owned "
+            "by root with mode 0700, in directories only root can change)",
+            cfg->cache_dir, why);
+    return OI_CONFIG;
 }
 
 void oi_cache_close(struct oi_cache *c)
@@ -234,35 +113,59 @@ static void put_part(unsigned char *buf, size_t *o, const char *s)
     *o += n;
 }
 
-int oi_cache_select(struct oi_cache *c, const struct oi_config *cfg, const char *token, const char *scopes)
+/* Everything that changes whom the module trusts or how it asks, for the names of entries and
+ * breakers: a line with a stricter pin or CA must never be answered by a laxer line's entry. */
+#define N_TRUST 11
+static void trust_parts(const struct oi_config *cfg, const char *parts[N_TRUST])
 {
     static const char *auth_names[] = {"none", "basic", "post", "bearer"};
-    const char *parts[5] = {"oi-cache-key 1", oi_flavor_name(cfg->flavor), auth_names[cfg->auth],
-                            cfg->client_id, scopes};
-    size_t total = 0;
-    for (size_t i = 0; i < 5; i++)
+    const char *p[N_TRUST] = {oi_flavor_name(cfg->flavor), auth_names[cfg->auth], cfg->client_id,
+                              cfg->secret_file, cfg->ca_file, cfg->ca_dir, cfg->pinned_pubkey,
+                              cfg->client_cert, cfg->client_key, cfg->proxy, cfg->allow_http ? "http" : "https"};
+    memcpy(parts, p, sizeof(p));
+}
+
+/* HMAC under the cache key of label, the trust parts, the extra parts and items: each part
+ * length-prefixed, so that no two different inputs give the same bytes. */
+static bool keyed_name(const struct oi_cache *c, const struct oi_config *cfg, const char *label,
+                       const char *const *extra, size_t n_extra, const struct oi_strlist *items,
+                       unsigned char md[32])
+{
+    const char *parts[N_TRUST];
+    trust_parts(cfg, parts);
+    size_t total = 4 + strlen(label);
+    for (size_t i = 0; i < N_TRUST; i++)
         total += 4 + (parts[i] ? strlen(parts[i]) : 0);
-    for (size_t i = 0; i < cfg->endpoints.n; i++)
-        total += 4 + strlen(cfg->endpoints.items[i]);
-    total += 4 + strlen(token);
+    for (size_t i = 0; i < n_extra; i++)
+        total += 4 + (extra[i] ? strlen(extra[i]) : 0);
+    for (size_t i = 0; items && i < items->n; i++)
+        total += 4 + strlen(items->items[i]);
     unsigned char *buf = malloc(total);
     if (buf == NULL)
-        return -2;
+        return false;
     size_t o = 0;
-    for (size_t i = 0; i < 5; i++)
+    put_part(buf, &o, label);
+    for (size_t i = 0; i < N_TRUST; i++)
         put_part(buf, &o, parts[i]);
-    for (size_t i = 0; i < cfg->endpoints.n; i++)
-        put_part(buf, &o, cfg->endpoints.items[i]);
-    put_part(buf, &o, token);
-    unsigned char md[32];
+    for (size_t i = 0; items && i < items->n; i++)
+        put_part(buf, &o, items->items[i]);
+    for (size_t i = 0; i < n_extra; i++)
+        put_part(buf, &o, extra[i]);
     unsigned int mdlen = 0;
     bool ok = HMAC(EVP_sha256(), c->key, OI_CACHE_KEY_BYTES, buf, o, md, &mdlen) != NULL && mdlen == 32;
-    oi_wipe(buf, total);
+    oi_wipe(buf, total); /* it holds the token */
     free(buf);
-    if (!ok)
+    return ok;
+}
+
+int oi_cache_select(struct oi_cache *c, const struct oi_config *cfg, const char *token, const char *scopes)
+{
+    unsigned char md[32];
+    const char *extra[] = {scopes, token};
+    if (!keyed_name(c, cfg, "oi-cache-key 2", extra, 2, &cfg->endpoints, md))
         return -2;
     memcpy(c->entry, ENTRY_PREFIX, 2);
-    to_hex(c->entry + 2, md, 32);
+    oi_hex(c->entry + 2, md, 32);
     return 0;
 }
 
@@ -311,7 +214,7 @@ static int write_private(const struct oi_cache *c, const char *name, const char 
     char rhex[17];
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
         return -1;
-    to_hex(rhex, rnd, sizeof(rnd));
+    oi_hex(rhex, rnd, sizeof(rnd));
     snprintf(tmp, sizeof(tmp), TMP_PREFIX "%ld-%s", (long)getpid(), rhex);
     int fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -366,7 +269,7 @@ static bool verify(const struct oi_cache *c, const char *label, const char *name
     size_t tail = 4 + MAC_HEX + 1;
     unsigned char want[32], got[32];
     if (len < tail || memcmp(buf + len - tail, "mac ", 4) != 0 || buf[len - 1] != '\n' ||
-        !from_hex(got, buf + len - tail + 4, 32))
+        !oi_unhex(got, buf + len - tail + 4, 32))
         return false;
     *payload = len - tail;
     return mac(c, label, name, buf, *payload, want) && CRYPTO_memcmp(want, got, 32) == 0;
@@ -422,7 +325,8 @@ static enum oi_cache_state judge(const struct oi_config *cfg, const struct oi_ca
         return OI_CE_NONE;
     if (now < usable_until(cfg, e))
         return OI_CE_FRESH;
-    return e->verdict == OI_VERDICT_ALLOW ? OI_CE_STALE : OI_CE_NONE;
+    /* No stored answer serves a token past its exp: not even offline_grace, not even in leeway. */
+    return e->verdict == OI_VERDICT_ALLOW && e->exp > now ? OI_CE_STALE : OI_CE_NONE;
 }
 
 enum oi_cache_state oi_cache_get(struct oi_cache *c, const struct oi_config *cfg, const struct oi_log *lg,
@@ -577,7 +481,7 @@ void oi_cache_put(struct oi_cache *c, const struct oi_config *cfg, const struct 
     unsigned char m[32];
     char hex[MAC_HEX + 1];
     if (mac(c, "entry", c->entry, buf, o, m)) {
-        to_hex(hex, m, 32);
+        oi_hex(hex, m, 32);
         o += (size_t)snprintf(buf + o, cap - o, "mac %s\n", hex);
         if (write_private(c, c->entry, buf, o, keep) != 0)
             oi_logf(lg, LOG_WARNING, "cache_dir %s: cannot store an answer: %s", cfg->cache_dir, strerror(errno));
@@ -588,13 +492,15 @@ void oi_cache_put(struct oi_cache *c, const struct oi_config *cfg, const struct 
 
 /* ---- circuit breaker ---- */
 
-static void breaker_name(const char *url, char name[40])
+/* A breaker per URL and per way of reaching it (a failing pin must not skip a good line). */
+static bool breaker_name(const struct oi_cache *c, const struct oi_config *cfg, const char *url, char name[40])
 {
     unsigned char md[32];
-    unsigned int n = 0;
-    EVP_Digest(url, strlen(url), md, &n, EVP_sha256(), NULL);
+    if (!keyed_name(c, cfg, "oi-breaker 2", &url, 1, NULL, md))
+        return false;
     memcpy(name, BREAKER_PREFIX, 2);
-    to_hex(name + 2, md, 16);
+    oi_hex(name + 2, md, 16);
+    return true;
 }
 
 static bool read_breaker(struct oi_cache *c, const char *name, struct oi_breaker_state *st)
@@ -602,7 +508,7 @@ static bool read_breaker(struct oi_cache *c, const char *name, struct oi_breaker
     char *buf = NULL;
     size_t len = 0, payload;
     struct stat sb;
-    int64_t failures = 0;
+    int64_t failures = 0, rate_limited = 0;
     memset(st, 0, sizeof(*st));
     if (read_private(c, name, &buf, &len, &sb) != 0)
         return false;
@@ -612,32 +518,40 @@ static bool read_breaker(struct oi_cache *c, const char *name, struct oi_breaker
     end = buf + (ok ? payload : 0);
     p += ml;
     ok = ok && take_number(&p, end, "failures", &failures) && failures < 1000000 &&
-         take_number(&p, end, "open_until_ms", &st->open_until_ms) && p == end;
+         take_number(&p, end, "open_until_ms", &st->open_until_ms) &&
+         take_number(&p, end, "rate_limited", &rate_limited) && rate_limited <= 1 && p == end;
     free(buf);
     if (!ok) {
         memset(st, 0, sizeof(*st)); /* a damaged state closes the breaker: only the network decides */
         return false;
     }
     st->failures = (unsigned)failures;
+    st->rate_limited = rate_limited == 1;
     return true;
 }
 
-bool oi_breaker_is_open(struct oi_cache *c, const char *url, int64_t now_ms, struct oi_breaker_state *st)
+bool oi_breaker_is_open(struct oi_cache *c, const struct oi_config *cfg, const char *url, int64_t now_ms,
+                        struct oi_breaker_state *st)
 {
     char name[40];
-    breaker_name(url, name);
+    memset(st, 0, sizeof(*st));
+    if (!breaker_name(c, cfg, url, name))
+        return false;
     read_breaker(c, name, st);
     /* A state far in the future (a clock step back) is not believed. */
-    if (st->open_until_ms > now_ms + (int64_t)OI_BREAKER_MAX_RESET_S * 1000)
+    int64_t longest = st->rate_limited ? (int64_t)OI_BREAKER_MAX_RESET_S * 1000 : OI_BREAKER_MAX_MS;
+    if (st->open_until_ms > now_ms + longest)
         return false;
     return st->open_until_ms > now_ms;
 }
 
-void oi_breaker_record(struct oi_cache *c, const char *url, int64_t now_ms, bool ok, long retry_after_ms,
-                       struct oi_breaker_state *st)
+void oi_breaker_record(struct oi_cache *c, const struct oi_config *cfg, const char *url, int64_t now_ms, bool ok,
+                       long retry_after_ms, struct oi_breaker_state *st)
 {
     char name[40];
-    breaker_name(url, name);
+    memset(st, 0, sizeof(*st));
+    if (!breaker_name(c, cfg, url, name))
+        return;
     read_breaker(c, name, st);
     if (ok) {
         if (st->failures != 0 || st->open_until_ms != 0)
@@ -646,6 +560,7 @@ void oi_breaker_record(struct oi_cache *c, const char *url, int64_t now_ms, bool
         return;
     }
     st->failures++;
+    st->rate_limited = retry_after_ms >= 0;
     if (retry_after_ms >= 0) {
         st->open_until_ms = now_ms + retry_after_ms;
     } else if (st->failures >= OI_BREAKER_THRESHOLD) {
@@ -657,13 +572,13 @@ void oi_breaker_record(struct oi_cache *c, const char *url, int64_t now_ms, bool
         st->open_until_ms = now_ms + backoff;
     }
     char buf[256];
-    int n = snprintf(buf, sizeof(buf), BREAKER_MAGIC "failures %u\nopen_until_ms %lld\n", st->failures,
-                     (long long)st->open_until_ms);
+    int n = snprintf(buf, sizeof(buf), BREAKER_MAGIC "failures %u\nopen_until_ms %lld\nrate_limited %d\n",
+                     st->failures, (long long)st->open_until_ms, st->rate_limited);
     unsigned char m[32];
     char hex[MAC_HEX + 1];
     if (!mac(c, "breaker", name, buf, (size_t)n, m))
         return;
-    to_hex(hex, m, 32);
+    oi_hex(hex, m, 32);
     n += snprintf(buf + n, sizeof(buf) - (size_t)n, "mac %s\n", hex);
     /* Kept a day after the last failure, then swept. */
     write_private(c, name, buf, (size_t)n, now_ms / 1000 + 86400);
@@ -676,8 +591,9 @@ void oi_cache_breakers(struct oi_cache *c, const struct oi_config *cfg, int64_t 
     for (size_t i = 0; i < cfg->endpoints.n; i++) {
         char name[40];
         struct oi_breaker_state st;
-        breaker_name(cfg->endpoints.items[i], name);
-        read_breaker(c, name, &st);
+        memset(&st, 0, sizeof(st));
+        if (breaker_name(c, cfg, cfg->endpoints.items[i], name))
+            read_breaker(c, name, &st);
         fn(arg, cfg->endpoints.items[i], &st);
     }
 }

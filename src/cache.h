@@ -2,10 +2,11 @@
  *
  * An entry holds one introspection answer (the server's JSON) and when it was fetched, never the
  * token. It is named by an HMAC-SHA256, under a key kept in cache_dir, of the token together with
- * everything that changes the server's answer (flavour, endpoints, client identity, requested
- * scopes), and authenticated by an HMAC over its contents with the same key: an entry that fails
- * the check is ignored and removed, never trusted. The caller re-runs the whole decision on a
- * cached answer, so configuration and map changes apply at once.
+ * everything that changes whom the module trusts or what the server answers (flavour, endpoints,
+ * TLS trust and pin, client certificate, proxy, credentials, requested scopes), and
+ * authenticated by an HMAC over its contents with the same key: an entry that fails the check is
+ * ignored and removed, never trusted. An allow is re-decided on the stored answer, so
+ * configuration and map changes apply at once; a refusal only ever refuses.
  *
  * The directory must be a real directory (not a symbolic link) owned by root or the effective
  * uid with no access for group or others; it is created (0700) when absent. Writes go to a
@@ -18,19 +19,21 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cfg.h"
+#include "files.h"
 #include "log.h"
 #include "reason.h"
 
 #define OI_CACHE_KEY_FILE "hmac.key"
-#define OI_CACHE_KEY_BYTES 32
+#define OI_CACHE_KEY_BYTES OI_KEY_BYTES
 
 /* Circuit breaker: after this many unavailable answers in a row an endpoint is skipped for a
  * back-off that starts at OI_BREAKER_BASE_MS and doubles with each further failure, up to
- * OI_BREAKER_MAX_MS. A 429 opens it at once, for the server's x-ratelimit-reset. */
+ * OI_BREAKER_MAX_MS. A 429 opens it at once, for the server's x-ratelimit-reset, at most
+ * OI_BREAKER_MAX_RESET_S: anyone can provoke a 429 with junk tokens. */
 #define OI_BREAKER_THRESHOLD 3
 #define OI_BREAKER_BASE_MS 1000
 #define OI_BREAKER_MAX_MS 60000
-#define OI_BREAKER_MAX_RESET_S 3600
+#define OI_BREAKER_MAX_RESET_S 60
 
 struct oi_cache {
     int dirfd; /* -1: closed */
@@ -54,8 +57,9 @@ struct oi_cache_entry {
 void oi_cache_entry_free(struct oi_cache_entry *e);
 
 /* What oi_cache_get found. FRESH: usable now under this line's cache_ttl (allow) or
- * negative_ttl (deny), and before exp. STALE: authentic but older than that (offline_grace may
- * still honour an allow). NONE: absent, unusable or corrupt (a corrupt one is logged and removed). */
+ * negative_ttl (deny), and before exp. STALE: an authentic allow older than that but still
+ * before its exp (offline_grace may honour it). NONE: absent, unusable, past exp, or corrupt (a
+ * corrupt one is logged and removed). */
 enum oi_cache_state { OI_CE_NONE, OI_CE_FRESH, OI_CE_STALE };
 
 /* Open and check cfg->cache_dir and read (or create) the key. OI_OK, OI_CONFIG (logged) when the
@@ -63,7 +67,7 @@ enum oi_cache_state { OI_CE_NONE, OI_CE_FRESH, OI_CE_STALE };
 enum oi_reason oi_cache_open(struct oi_cache *c, const struct oi_config *cfg, const struct oi_log *lg);
 void oi_cache_close(struct oi_cache *c);
 
-/* Name the entry for this token under cfg (its endpoints, client, flavour) and the scopes sent.
+/* Name the entry for this token under cfg (what it trusts and how it asks) and the scopes sent.
  * 0, or -2 when out of memory. */
 int oi_cache_select(struct oi_cache *c, const struct oi_config *cfg, const char *token, const char *scopes);
 
@@ -78,18 +82,20 @@ void oi_cache_put(struct oi_cache *c, const struct oi_config *cfg, const struct 
 /* Remove the selected token's entry (a fresh answer refused it). */
 void oi_cache_drop(struct oi_cache *c);
 
-/* ---- circuit breaker, one state per endpoint URL ---- */
+/* ---- circuit breaker, one state per endpoint URL and the trust it is reached with ---- */
 
 struct oi_breaker_state {
     unsigned failures;     /* unavailable answers in a row */
     int64_t open_until_ms; /* skip the endpoint until then (0: closed) */
+    bool rate_limited;     /* opened by a 429: the server answered, it is no outage */
 };
-/* Is url's breaker open at now_ms? st gets its state either way. */
-bool oi_breaker_is_open(struct oi_cache *c, const char *url, int64_t now_ms, struct oi_breaker_state *st);
+/* Is url's breaker (as cfg reaches it) open at now_ms? st gets its state either way. */
+bool oi_breaker_is_open(struct oi_cache *c, const struct oi_config *cfg, const char *url, int64_t now_ms,
+                        struct oi_breaker_state *st);
 /* After a request to url: ok closes the breaker; a failure counts, and opens it at the threshold
  * (or at once, for retry_after_ms >= 0: a 429's x-ratelimit-reset). st gets the new state. */
-void oi_breaker_record(struct oi_cache *c, const char *url, int64_t now_ms, bool ok, long retry_after_ms,
-                       struct oi_breaker_state *st);
+void oi_breaker_record(struct oi_cache *c, const struct oi_config *cfg, const char *url, int64_t now_ms, bool ok,
+                       long retry_after_ms, struct oi_breaker_state *st);
 
 /* ---- the administrator's tool ---- */
 

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "cfg.h"
+#include "files.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -61,11 +62,13 @@ static const struct opt_def options[] = {
     STR(sid_claim),
     LONG(leeway, 0, 3600),
     STR(token_prefix),
+    LONG(min_token_length, 1, 1048576),
     LONG(max_token_length, 16, 1048576),
     SPECIAL("use_first_pass"),
     SPECIAL("try_first_pass"),
     STR(prompt),
     FLAG(debug),
+    STR(state_dir),
     STR(cache_dir),
     LONG(cache_ttl, 1, 86400),
     LONG(negative_ttl, 0, 3600),
@@ -116,6 +119,7 @@ static void set_defaults(struct oi_config *cfg)
     cfg->connect_timeout_ms = 2000;
     cfg->timeout_ms = 5000;
     cfg->leeway = 30;
+    cfg->min_token_length = 22; /* 128 bits in base64url */
     cfg->max_token_length = 4096;
     cfg->pass = OI_PASS_PROMPT;
     cfg->min_uid = 1000;
@@ -357,68 +361,6 @@ static int split_arg(const char *arg, char *keybuf, size_t keylen, const char **
     return 0;
 }
 
-int oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
-                         struct oi_config_error *err)
-{
-    *out = NULL;
-    if (path[0] != '/') {
-        snprintf(err->what, sizeof(err->what), "%s: not an absolute path", path);
-        return -1;
-    }
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        snprintf(err->what, sizeof(err->what), "%s: %s%s", path, strerror(errno),
-                 errno == ELOOP ? " (symbolic links are refused)" : "");
-        return -1;
-    }
-    struct stat st;
-    const char *why = NULL;
-    if (fstat(fd, &st) != 0)
-        why = "cannot stat";
-    else if (!S_ISREG(st.st_mode))
-        why = "not a regular file";
-    else if (st.st_uid != 0 && st.st_uid != geteuid())
-        why = "not owned by root";
-    else if (st.st_mode & (S_IWGRP | S_IWOTH))
-        why = "writable by group or others";
-    else if (secret && (st.st_mode & (S_IRGRP | S_IROTH)))
-        why = "readable by group or others (chmod 600)";
-    else if ((size_t)st.st_size > max)
-        why = "too large";
-    char *buf = NULL;
-    if (why == NULL) {
-        buf = malloc((size_t)st.st_size + 1);
-        if (buf == NULL) {
-            close(fd);
-            return -2;
-        }
-        size_t got = 0;
-        while (got < (size_t)st.st_size) {
-            ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        if (got != (size_t)st.st_size)
-            why = "short read";
-        buf[got] = '\0';
-        *outlen = got;
-    }
-    close(fd);
-    if (why != NULL) {
-        if (buf != NULL) {
-            oi_wipe(buf, (size_t)st.st_size);
-            free(buf);
-        }
-        snprintf(err->what, sizeof(err->what), "%s: %s", path, why);
-        return -1;
-    }
-    *out = buf;
-    return 0;
-}
-
 static int parse_conf_file(struct oi_config *cfg, struct parse_state *st, const char *path,
                            bool must_exist, struct oi_config_error *err)
 {
@@ -644,6 +586,8 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
         return fail(err, w, "secret_file", "is set but auth=none sends no credentials");
     if (cfg->client_key && !cfg->client_cert)
         return fail(err, w, "client_key", "needs client_cert");
+    if (cfg->min_token_length > cfg->max_token_length)
+        return fail(err, w, "min_token_length", "is longer than max_token_length (%ld)", cfg->max_token_length);
     if (cfg->connect_timeout_ms > cfg->timeout_ms) {
         if (is_set(st, "connect_timeout_ms"))
             return fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
@@ -660,6 +604,10 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
         return -2;
     if (cfg->ca_file == NULL && cfg->ca_dir == NULL && set_string(&cfg->ca_dir, OI_DEFAULT_CA_DIR) != 0)
         return -2;
+    if (cfg->state_dir == NULL && set_string(&cfg->state_dir, OI_DEFAULT_STATE_DIR) != 0)
+        return -2;
+    if (cfg->state_dir[0] != '/')
+        return fail(err, w, "state_dir", "'%s' is not an absolute path", cfg->state_dir);
     rc = check_scope_templates(&cfg->required_scopes, "required_scopes", err);
     if (rc == 0)
         rc = check_scope_templates(&cfg->any_scopes, "any_scopes", err);
@@ -734,6 +682,31 @@ out:
     return rc;
 }
 
+/* What acct_mgmt re-checks, on the facts of the login: exp, max_token_age, allowed_clients,
+ * required_scopes, any_scopes, the account mapping and the floor. These rules it cannot apply,
+ * so on an account line they would only look as if they did. */
+static const char *const not_for_account[] = {"audience",         "issuer",           "user_claim",
+                                              "token_prefix",     "min_token_length", "max_token_length",
+                                              "sid_claim",        "revoke_on_close",  "export_env",
+                                              "use_first_pass",   "try_first_pass",   "prompt"};
+
+int oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err)
+{
+    for (int i = 0; i < argc; i++) {
+        char key[64];
+        const char *value;
+        if (split_arg(argv[i], key, sizeof(key), &value) != 0)
+            continue; /* oi_config_load has refused it already */
+        for (size_t j = 0; j < sizeof(not_for_account) / sizeof(not_for_account[0]); j++)
+            if (strcmp(key, not_for_account[j]) == 0)
+                return fail(err, "pam.d account line", key,
+                            "has no effect here: acct_mgmt re-checks only exp, max_token_age, "
+                            "allowed_clients, required_scopes, any_scopes, the account mapping and "
+                            "min_uid; set it on the auth line or in the conf file");
+    }
+    return 0;
+}
+
 void oi_config_free(struct oi_config *cfg)
 {
     char **strings[] = {&cfg->admin_url,   &cfg->introspect_url, &cfg->client_id,
@@ -742,7 +715,7 @@ void oi_config_free(struct oi_config *cfg)
                         &cfg->proxy,       &cfg->issuer,         &cfg->user_claim,
                         &cfg->token_prefix, &cfg->prompt,        &cfg->conf_path,
                         &cfg->user_map,    &cfg->admin_base,     &cfg->sid_claim,
-                        &cfg->cache_dir};
+                        &cfg->cache_dir,   &cfg->state_dir};
     if (cfg->user_re_compiled)
         regfree(&cfg->user_re);
     cfg->user_re_compiled = false;
@@ -760,6 +733,31 @@ void oi_config_free(struct oi_config *cfg)
     oi_strlist_free(&cfg->introspect_urls);
     oi_strlist_free(&cfg->endpoints);
     oi_strlist_free(&cfg->admin_bases);
+}
+
+int oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err)
+{
+    const struct {
+        const char *key, *path;
+        enum oi_path_kind kind;
+    } files[] = {
+        {"ca_file", cfg->ca_file, OI_PATH_FILE},
+        {"ca_dir", cfg->ca_dir, OI_PATH_DIR},
+        {"client_cert", cfg->client_cert, OI_PATH_FILE},
+        {"client_key", cfg->client_key, OI_PATH_SECRET},
+        /* sha256//... pins a hash, anything else names a file */
+        {"pinned_pubkey", cfg->pinned_pubkey && !oi_skip_prefix(cfg->pinned_pubkey, "sha256//") ? cfg->pinned_pubkey : NULL,
+         OI_PATH_FILE},
+    };
+    memset(err, 0, sizeof(*err));
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if (files[i].path == NULL || oi_check_trusted_path(files[i].path, files[i].kind, err->what, sizeof(err->what)) == 0)
+            continue;
+        snprintf(err->where, sizeof(err->where), "settings");
+        snprintf(err->key, sizeof(err->key), "%s", files[i].key);
+        return -1;
+    }
+    return 0;
 }
 
 int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err)

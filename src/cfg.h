@@ -9,6 +9,7 @@
 
 #define OI_DEFAULT_CONF "/etc/security/pam_oauth2_introspect.conf"
 #define OI_DEFAULT_CA_DIR "/etc/ssl/certs"
+#define OI_DEFAULT_STATE_DIR "/var/lib/pam_oauth2_introspect"
 #define OI_CONF_MAX_BYTES (64 * 1024)
 #define OI_SECRET_MAX_BYTES 4096
 #define OI_MAX_SERVERS 8 /* URLs in one admin_url or introspect_url list */
@@ -62,11 +63,13 @@ struct oi_config {
     char *sid_claim;          /* claim path holding the Hydra login session id, e.g. ext.sid */
     long leeway;
     char *token_prefix;
+    long min_token_length; /* shorter secrets are never sent (a password is not a token) */
     long max_token_length;
     enum oi_pass pass;
     char *prompt;
     bool debug;
     char *conf_path;
+    char *state_dir; /* the host key (hostkey.h); default OI_DEFAULT_STATE_DIR */
     /* The persistent answer cache and the circuit breaker (cache.h); off without cache_dir. */
     char *cache_dir;
     long cache_ttl;         /* seconds an allowed answer is reused (capped by its exp) */
@@ -75,26 +78,22 @@ struct oi_config {
     long cache_max_entries; /* bound on the number of entries */
 };
 
-/* Where an error was found, for the one log line naming it. */
-struct oi_config_error {
-    char where[300]; /* "pam.d line" or "/path:12" */
-    char key[64];
-    char what[200];
-};
-
 /* Fill cfg from the conf file (conf= or the default path, if present) then argv.
  * Returns 0, or -1 with err filled (a configuration error), or -2 on out of memory. */
 int oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err);
 void oi_config_free(struct oi_config *cfg);
 
+/* An account line's own options (argv) that acct_mgmt cannot apply are an error: 0, or -1 with
+ * err. (Options from the conf file are shared with the auth line and fine.) */
+int oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err);
+
+/* The files libcurl reads by itself (ca_file, ca_dir, client_cert, client_key, a pinned_pubkey
+ * file) must be what only root can change, like every file the module reads: 0, or -1 with err
+ * naming the option. Checked before each request, not at load: acct_mgmt sends none. */
+int oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err);
+
 /* Read the secret file into *secret (caller wipes with oi_free_secret). -1 with err on failure. */
 int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err);
-
-/* Open path as a trusted file: regular, not a symlink, owned by root or the effective uid,
- * not writable by group or others, and (secret) not readable by them either.
- * Reads at most max bytes into a NUL-terminated buffer. -1 with err->what on failure. */
-int oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
-                         struct oi_config_error *err);
 
 const char *oi_flavor_name(enum oi_flavor f);
 

@@ -2,10 +2,12 @@
 
 #include "http.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 struct sink {
     char *buf;
@@ -52,6 +54,74 @@ char *oi_form_encode(const char *s)
     return out;
 }
 
+/* libcurl does not clear what it frees (libcurl-security.md): its request buffer holds the form
+ * with the token and the Authorization header. Memory it allocates while this module's global
+ * init holds is wiped on free. (When another part of the process initialised libcurl first, its
+ * allocator stays; pam_oauth2_introspect(8) says so.) */
+static void wiping_free(void *p)
+{
+    if (p != NULL) {
+        oi_wipe(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
+static void *wiping_realloc(void *p, size_t n)
+{
+    if (p == NULL)
+        return malloc(n);
+    size_t old = malloc_usable_size(p);
+    if (n <= old)
+        return p;
+    void *q = malloc(n);
+    if (q != NULL) {
+        memcpy(q, p, old);
+        wiping_free(p);
+    }
+    return q;
+}
+
+/* libcurl reads SSLKEYLOGFILE with getenv() once, at its global init, and then appends the TLS
+ * secrets of every connection to that file, following symbolic links. In sudo or su that is the
+ * calling user's environment, and the writer is root. A module cannot clear its host's
+ * environment, so the variable is hidden from libcurl for the moment of its global init only
+ * (the host must not call setenv from another thread meanwhile). */
+static CURLcode global_init(void)
+{
+    extern char **environ;
+    static const char keylog[] = "SSLKEYLOGFILE=";
+    char **saved = environ, **clean = NULL;
+    size_t n = 0, hidden = 0;
+    for (; saved != NULL && saved[n] != NULL; n++)
+        hidden += strncmp(saved[n], keylog, sizeof(keylog) - 1) == 0;
+    if (hidden > 0) {
+        clean = malloc((n + 1) * sizeof(*clean));
+        if (clean == NULL)
+            return CURLE_OUT_OF_MEMORY;
+        size_t o = 0;
+        for (size_t i = 0; i < n; i++)
+            if (strncmp(saved[i], keylog, sizeof(keylog) - 1) != 0)
+                clean[o++] = saved[i];
+        clean[o] = NULL;
+        environ = clean;
+    }
+    CURLcode rc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc, strdup, calloc);
+    if (hidden > 0) {
+        environ = saved;
+        free(clean);
+    }
+    return rc;
+}
+
+/* Had libcurl been initialised with SSLKEYLOGFILE set by someone else in this process, its key
+ * logging callback is on every new TLS context: take it off ours. */
+static CURLcode no_keylog(CURL *curl, void *ssl_ctx, void *arg)
+{
+    (void)curl, (void)arg;
+    SSL_CTX_set_keylog_callback(ssl_ctx, NULL);
+    return CURLE_OK;
+}
+
 static void copy_header(CURL *curl, const char *name, char *dst, size_t dstlen)
 {
     struct curl_header *h = NULL;
@@ -81,7 +151,7 @@ enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi
 
     memset(resp, 0, sizeof(*resp));
     snprintf(err, errlen, "request not sent");
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (global_init() != CURLE_OK) {
         snprintf(err, errlen, "curl_global_init failed");
         return OI_HTTP_UNAVAILABLE;
     }
@@ -101,8 +171,11 @@ enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi
     SETOPT(CURLOPT_ERRORBUFFER, errbuf);
     SETOPT(CURLOPT_WRITEFUNCTION, collect);
     SETOPT(CURLOPT_WRITEDATA, &sink);
-    /* "" disables proxies from the environment; only an explicit proxy= is used. */
+    /* "" disables proxies from the environment; only an explicit proxy= is used. And no host
+     * bypasses it, so that no_proxy is not read from the environment either. */
     SETOPT(CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "");
+    SETOPT(CURLOPT_NOPROXY, "");
+    SETOPT(CURLOPT_SSL_CTX_FUNCTION, no_keylog);
     SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
     SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
     /* Never the compiled-in bundle file: a hashed directory verifies as strictly without parsing
@@ -166,6 +239,18 @@ enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi
     copy_header(curl, "x-ratelimit-reset", resp->ratelimit_reset, sizeof(resp->ratelimit_reset));
     copy_header(curl, "location", resp->location, sizeof(resp->location));
     sink.buf[sink.len] = '\0';
+    if (req->secrets != NULL && (oi_holds_secret(sink.buf, sink.len, req->secrets) ||
+                                 oi_holds_secret(resp->content_type, strlen(resp->content_type), req->secrets) ||
+                                 oi_holds_secret(resp->location, strlen(resp->location), req->secrets) ||
+                                 oi_holds_secret(resp->ratelimit_reset, strlen(resp->ratelimit_reset), req->secrets))) {
+        resp->content_type[0] = resp->location[0] = resp->ratelimit_reset[0] = '\0';
+        snprintf(err, errlen,
+                 "the answer (HTTP %ld) repeats a secret of the request (the token, an API key or a client "
+                 "secret): it is not used, shown or stored",
+                 resp->status);
+        result = OI_HTTP_ECHO;
+        goto out;
+    }
     resp->body = sink.buf;
     resp->len = sink.len;
     sink.buf = NULL;
@@ -184,6 +269,35 @@ out:
     }
     curl_global_cleanup();
     return result;
+}
+
+bool oi_http_secrets_init(struct oi_http_secrets *s, const char *token, const char *secret,
+                          const char *authorization)
+{
+    const char *raw[2] = {token, secret};
+    size_t n = 0;
+    memset(s, 0, sizeof(*s));
+    for (size_t i = 0; i < 2; i++) {
+        if (raw[i] == NULL)
+            continue;
+        if ((s->encoded[i] = oi_form_encode(raw[i])) == NULL) {
+            oi_http_secrets_free(s);
+            return false;
+        }
+        s->list[n++] = raw[i];
+        s->list[n++] = s->encoded[i];
+    }
+    if (authorization != NULL)
+        s->list[n++] = authorization;
+    s->list[n] = NULL;
+    return true;
+}
+
+void oi_http_secrets_free(struct oi_http_secrets *s)
+{
+    for (size_t i = 0; i < 2; i++)
+        oi_free_secret(&s->encoded[i]);
+    memset(s->list, 0, sizeof(s->list));
 }
 
 void oi_http_response_free(struct oi_http_response *resp)

@@ -1,4 +1,6 @@
-/* One HTTP request with TLS, timeouts, a size cap, no redirects and no proxy unless asked. */
+/* One HTTP request with TLS, timeouts, a size cap, no redirects and no proxy unless asked; no
+ * TLS key logging, whatever the environment; libcurl's memory wiped when freed; and an answer
+ * that repeats a secret of the request is never handed on. */
 #ifndef OI_HTTP_H
 #define OI_HTTP_H
 
@@ -11,6 +13,7 @@ enum oi_http_result {
     OI_HTTP_OK,          /* an HTTP answer arrived (any status) and fit the cap */
     OI_HTTP_UNAVAILABLE, /* no answer: DNS, connect, TLS, timeout, reset */
     OI_HTTP_TOO_LARGE,   /* the answer exceeded OI_HTTP_MAX_BODY */
+    OI_HTTP_ECHO,        /* the answer repeats a secret of the request: only its status is kept */
     OI_HTTP_NOMEM,
 };
 
@@ -32,9 +35,26 @@ struct oi_http_request {
     const char *url;
     const char *form;          /* POST body, application/x-www-form-urlencoded; NULL for none */
     const char *authorization; /* full header value ("Basic ..."/"Bearer ..."), or NULL */
+    /* Every form of every secret the request carries (the token, the API key or client secret
+     * as read, as form-encoded, the Authorization value), NULL-terminated; NULL for none. An
+     * answer holding one of them, or a piece of one, in its body or in a header that is read
+     * is OI_HTTP_ECHO. */
+    const char *const *secrets;
 };
 
-/* Perform req under cfg's TLS, timeout and proxy rules. On OI_HTTP_UNAVAILABLE err says why. */
+/* What a request carries that the server must never send back, in every form it is sent in:
+ * as read, form-encoded, and inside the Authorization value. For oi_http_request.secrets. */
+struct oi_http_secrets {
+    const char *list[6];
+    char *encoded[2];
+};
+/* token, secret and authorization may be NULL. false when out of memory. */
+bool oi_http_secrets_init(struct oi_http_secrets *s, const char *token, const char *secret,
+                          const char *authorization);
+void oi_http_secrets_free(struct oi_http_secrets *s);
+
+/* Perform req under cfg's TLS, timeout and proxy rules. On anything but OI_HTTP_OK err says why
+ * (never a secret). */
 enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi_http_request *req,
                                     struct oi_http_response *resp, char *err, size_t errlen);
 void oi_http_response_free(struct oi_http_response *resp);

@@ -83,12 +83,13 @@ static size_t utf8_len(const unsigned char *p, size_t avail)
 }
 
 /* What json-c's strict mode lets through (0.16): single quotes, raw control characters in
- * strings, invalid UTF-8. Also counts the ':' outside strings, one per object member, so that
- * duplicate keys (json-c keeps the last silently) can be found after parsing. */
+ * strings, invalid UTF-8, and keys holding an escaped NUL (json-c keeps keys as C strings, so
+ * "active\u0000" would read as "active"). Also counts the ':' outside strings, one per object
+ * member, so that duplicate keys (json-c keeps the last silently) can be found after parsing. */
 static bool json_text_ok(const char *body, size_t len, size_t *members, char *why, size_t whylen)
 {
     const unsigned char *p = (const unsigned char *)body;
-    bool in_string = false;
+    bool in_string = false, string_has_nul = false, last_string_has_nul = false;
     *members = 0;
     for (size_t i = 0; i < len;) {
         unsigned char c = p[i];
@@ -102,16 +103,25 @@ static bool json_text_ok(const char *body, size_t len, size_t *members, char *wh
                 snprintf(why, whylen, "control character in a string at byte %zu", i);
                 return false;
             }
-            if (c == '\\')
+            if (c == '\\') {
                 n = 2; /* the escaped character is never a quote that ends the string */
-            else if (c == '"')
+                string_has_nul |= len - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0;
+            } else if (c == '"') {
                 in_string = false;
+                last_string_has_nul = string_has_nul;
+            }
         } else if (c == '"') {
             in_string = true;
+            string_has_nul = false;
         } else if (c == '\'') {
             snprintf(why, whylen, "single quote at byte %zu", i);
             return false;
         } else if (c == ':') {
+            /* The string just before a ':' is the member's key. */
+            if (last_string_has_nul) {
+                snprintf(why, whylen, "a key holds a NUL character (\\u0000) before byte %zu", i);
+                return false;
+            }
             (*members)++;
         }
         i += n;

@@ -1,11 +1,11 @@
 #include <config.h>
 
 #include "log.h"
+#include "hostkey.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include <security/pam_ext.h>
 
 void oi_logf(const struct oi_log *lg, int prio, const char *fmt, ...)
@@ -22,15 +22,13 @@ void oi_logf(const struct oi_log *lg, int prio, const char *fmt, ...)
     va_end(ap);
 }
 
-int oi_fingerprint(const char *token, char fp[OI_FP_LEN + 1])
+int oi_fingerprint(const struct oi_hostkey *k, const char *token, char fp[OI_FP_LEN + 1])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < OI_FP_LEN / 2) {
+    unsigned char md[32];
+    if (!oi_hostkey_mac(k, "token fingerprint", token, strlen(token), md)) {
         snprintf(fp, OI_FP_LEN + 1, "-");
         return -1;
     }
-    for (size_t i = 0; i < OI_FP_LEN / 2; i++)
-        snprintf(fp + 2 * i, 3, "%02x", md[i]);
+    oi_hex(fp, md, OI_FP_LEN / 2);
     return 0;
 }

@@ -21,7 +21,10 @@ void oi_logf(const struct oi_log *lg, int prio, const char *fmt, ...)
     } while (0)
 
 #define OI_FP_LEN 8
-/* First OI_FP_LEN hex digits of SHA-256(token) into fp[OI_FP_LEN + 1]. */
-int oi_fingerprint(const char *token, char fp[OI_FP_LEN + 1]);
+struct oi_hostkey;
+/* The token's fingerprint for the audit line: the first OI_FP_LEN hex digits of an HMAC under
+ * the host key, so that the lines of one token join on this host while a password typed at the
+ * prompt leaves nothing that could be checked against a guess. 0, or -1 ("-" in fp). */
+int oi_fingerprint(const struct oi_hostkey *k, const char *token, char fp[OI_FP_LEN + 1]);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include "login.h"
 #include "cache.h"
+#include "hostkey.h"
 #include "http.h"
 #include "introspect.h"
 #include "precheck.h"
@@ -23,31 +24,8 @@ static bool is_json_content_type(const char *ct)
     return *p == '\0' || *p == ';' || *p == ' ';
 }
 
-/* Does text hold the token, or any 16-character piece of it (a truncated copy)? */
-static bool holds_token(const char *text, size_t tlen, const char *token)
-{
-    enum { PIECE = 16 };
-    size_t n = strlen(token);
-    if (n < PIECE)
-        return n > 0 && memmem(text, tlen, token, n) != NULL;
-    for (size_t i = 0; i + PIECE <= n; i++)
-        if (memmem(text, tlen, token + i, PIECE) != NULL)
-            return true;
-    return false;
-}
-
-/* Server-supplied text (header, error field, claim) for a log line: sanitised, and withheld when
- * a broken or hostile server echoed the token into it. */
-static void server_text(char *dst, size_t dstlen, const char *s, size_t len, const char *token)
-{
-    oi_sanitize(dst, dstlen, s, len);
-    /* Both forms: the raw text, and the sanitised one a truncated copy may hide in. */
-    if (s != NULL && (holds_token(s, len, token) || holds_token(dst, strlen(dst), token)))
-        snprintf(dst, dstlen, "(withheld:token-echo)");
-}
-
 /* The server's "error" field, if any, for the log line; never the body itself. */
-static void server_error(const struct oi_http_response *resp, const char *token, char *out, size_t outlen)
+static void server_error(const struct oi_http_response *resp, char *out, size_t outlen)
 {
     struct oi_token_info info;
     char why[64];
@@ -59,35 +37,35 @@ static void server_error(const struct oi_http_response *resp, const char *token,
         if (json_object_object_get_ex(info.root, "error", &v) && json_object_is_type(v, json_type_string)) {
             e.s = json_object_get_string(v);
             e.len = (size_t)json_object_get_string_len(v);
-            server_text(out, outlen, e.s, e.len < 100 ? e.len : 100, token);
+            oi_sanitize(out, outlen, e.s, e.len < 100 ? e.len : 100);
         }
     }
     oi_token_info_free(&info);
 }
 
 static enum oi_reason classify_answer(const char *url, const struct oi_log *lg,
-                                      const struct oi_http_response *resp, const char *token)
+                                      const struct oi_http_response *resp)
 {
     if (resp->status == 200 && is_json_content_type(resp->content_type))
         return OI_OK;
     if (resp->status == 200) {
         char ct[140];
-        server_text(ct, sizeof(ct), resp->content_type, strlen(resp->content_type), token);
+        oi_sanitize(ct, sizeof(ct), resp->content_type, strlen(resp->content_type));
         oi_logf(lg, LOG_ERR, "introspection at %s: answer is not application/json (Content-Type %s)", url, ct);
         return OI_BAD_ANSWER;
     }
     char err[128];
-    server_error(resp, token, err, sizeof(err));
+    server_error(resp, err, sizeof(err));
     if (resp->status >= 300 && resp->status < 400) {
         char loc[300];
-        server_text(loc, sizeof(loc), resp->location, strlen(resp->location), token);
+        oi_sanitize(loc, sizeof(loc), resp->location, strlen(resp->location));
         oi_logf(lg, LOG_ERR,
                 "introspection at %s: HTTP %ld to %s: redirects are not followed; for Hydra v2 set "
                 "admin_url so that the /admin path is called",
                 url, resp->status, loc);
     } else if (resp->status == 429) {
         char reset[40];
-        server_text(reset, sizeof(reset), resp->ratelimit_reset, strlen(resp->ratelimit_reset), token);
+        oi_sanitize(reset, sizeof(reset), resp->ratelimit_reset, strlen(resp->ratelimit_reset));
         oi_logf(lg, LOG_ERR, "introspection at %s: HTTP 429 rate limited (x-ratelimit-reset %s)", url,
                 reset);
     } else {
@@ -96,37 +74,46 @@ static enum oi_reason classify_answer(const char *url, const struct oi_log *lg,
     return OI_HTTP_STATUS;
 }
 
-/* x-ratelimit-reset: seconds to wait (Ory), or a time since the epoch; -1 when unusable. */
+/* x-ratelimit-reset: seconds to wait (Ory), or a time since the epoch; -1 when unusable. At most
+ * OI_BREAKER_MAX_RESET_S: a 429 is anyone's to provoke with a junk token. */
 static long ratelimit_reset_ms(const char *value, int64_t now_ms)
 {
-    long v;
-    if (!oi_parse_long(value, 0, 4102444800L, &v))
+    int64_t v;
+    if (!oi_parse_int64(value, 0, INT64_C(253402300799), &v))
         return -1;
-    if (v > 1000000000L) /* an absolute time */
-        v = v * 1000L > now_ms ? (long)((v * 1000L - now_ms + 999) / 1000) : 0;
+    if (v > INT64_C(1000000000)) /* an absolute time */
+        v = v * 1000 > now_ms ? (v * 1000 - now_ms + 999) / 1000 : 0;
     if (v > OI_BREAKER_MAX_RESET_S)
         v = OI_BREAKER_MAX_RESET_S;
-    return v * 1000L;
+    return (long)(v * 1000);
 }
 
 /* Ask the servers about token, in order, within timeout_ms in all: one that is unavailable (no
  * answer, 429, 5xx) passes the question to the next. With a cache, each server's circuit breaker
  * is consulted and updated. On OI_OK info holds the parsed answer and *body the answer itself.
- * *unreachable: no server gave a usable answer because none was available. */
+ * *unreachable: no server gave a usable answer because none could be reached or all failed (no
+ * answer, 5xx); a server that answered 429 (or whose breaker a 429 opened) is not unreachable. */
 static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_log *lg, struct oi_cache *cache,
                                  const char *token, const char *scopes, struct oi_token_info *info,
                                  char **body, size_t *body_len, bool *unreachable)
 {
     char *secret = NULL, *form = NULL, *authz = NULL;
+    struct oi_http_secrets secrets = {0};
     struct oi_http_response resp = {0};
     enum oi_reason reason = OI_NOMEM;
     struct oi_config_error cerr;
     char err[512];
     size_t skipped = 0;
+    bool rate_limited = false;
     const char *answered = cfg->introspect_url;
 
     *unreachable = false;
     *body = NULL;
+    if (oi_config_check_tls_files(cfg, &cerr) != 0) {
+        oi_logf(lg, LOG_ERR, "configuration error: %s: %s", cerr.key, cerr.what);
+        reason = OI_CONFIG;
+        goto out;
+    }
     if (cfg->auth != OI_AUTH_NONE) {
         int rc = oi_config_read_secret(cfg, &secret, &cerr);
         if (rc != 0) {
@@ -138,7 +125,8 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
     }
     form = oi_build_form(cfg, token, scopes, secret);
     authz = oi_build_authorization(cfg, secret);
-    if (form == NULL || ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL))
+    if (form == NULL || ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL) ||
+        !oi_http_secrets_init(&secrets, token, secret, authz))
         goto out;
     int64_t deadline = oi_now_ms() + cfg->timeout_ms;
     reason = OI_UNAVAILABLE;
@@ -146,10 +134,11 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
         const char *url = cfg->endpoints.items[i];
         int64_t now = oi_now_ms();
         struct oi_breaker_state bs;
-        if (cache != NULL && oi_breaker_is_open(cache, url, now, &bs)) {
+        if (cache != NULL && oi_breaker_is_open(cache, cfg, url, now, &bs)) {
             oi_logf(lg, LOG_NOTICE,
-                    "introspection at %s skipped: circuit breaker open for %.1f s more (%u failures in a row)",
-                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures);
+                    "introspection at %s skipped: circuit breaker open for %.1f s more (%u failures in a row%s)",
+                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures, bs.rate_limited ? ", rate limited" : "");
+            rate_limited |= bs.rate_limited;
             skipped++;
             continue;
         }
@@ -162,7 +151,7 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
         capped.timeout_ms = (long)(deadline - now);
         if (capped.connect_timeout_ms > capped.timeout_ms)
             capped.connect_timeout_ms = capped.timeout_ms;
-        struct oi_http_request req = {"POST", url, form, authz};
+        struct oi_http_request req = {"POST", url, form, authz, secrets.list};
         oi_http_response_free(&resp);
         enum oi_http_result hr = oi_http_perform(&capped, &req, &resp, err, sizeof(err));
         long retry_ms = -1;
@@ -174,16 +163,17 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
             oi_logf(lg, LOG_ERR, "introspection at %s failed: %s", url, err);
             reason = OI_UNAVAILABLE;
             available = false;
-        } else if (hr == OI_HTTP_TOO_LARGE) {
+        } else if (hr == OI_HTTP_TOO_LARGE || hr == OI_HTTP_ECHO) {
             oi_logf(lg, LOG_ERR, "introspection at %s: %s", url, err);
             reason = OI_BAD_ANSWER;
         } else {
             answered = url;
             oi_debug(lg, "introspection at %s answered HTTP %ld, %zu bytes, in %.1f ms", url, resp.status,
                      resp.len, resp.total_seconds * 1000.0);
-            reason = classify_answer(url, lg, &resp, token);
+            reason = classify_answer(url, lg, &resp);
             if (resp.status == 429) {
                 available = false;
+                rate_limited = true;
                 retry_ms = ratelimit_reset_ms(resp.ratelimit_reset, oi_now_ms());
                 if (retry_ms < 0) /* no usable reset: still back off at once */
                     retry_ms = OI_BREAKER_BASE_MS;
@@ -193,7 +183,7 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
         }
         if (cache != NULL && (!available || reason == OI_OK)) {
             struct oi_breaker_state after;
-            oi_breaker_record(cache, url, oi_now_ms(), available, retry_ms, &after);
+            oi_breaker_record(cache, cfg, url, oi_now_ms(), available, retry_ms, &after);
             if (!available && after.open_until_ms > oi_now_ms())
                 oi_logf(lg, LOG_ERR, "introspection at %s: circuit breaker open for %.1f s (%u failures in a row%s)",
                         url, (double)(after.open_until_ms - oi_now_ms()) / 1000.0, after.failures,
@@ -209,9 +199,9 @@ static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_lo
         reason = OI_UNAVAILABLE;
     }
     if (reason != OI_OK) {
-        /* Unavailable: no answer at all, or the last server tried was overloaded or failing. */
-        *unreachable = reason == OI_UNAVAILABLE ||
-                       (reason == OI_HTTP_STATUS && (resp.status == 429 || resp.status >= 500));
+        /* Unavailable: no answer at all, or the last server tried was failing; never when a
+         * server said "too many requests". */
+        *unreachable = !rate_limited && (reason == OI_UNAVAILABLE || (reason == OI_HTTP_STATUS && resp.status >= 500));
         goto out;
     }
     char why[160];
@@ -227,6 +217,7 @@ out:
     oi_free_secret(&secret);
     oi_free_secret(&form);
     oi_free_secret(&authz);
+    oi_http_secrets_free(&secrets);
     oi_http_response_free(&resp);
     return reason;
 }
@@ -253,7 +244,7 @@ void oi_outcome_free(struct oi_outcome *out)
 
 /* What the answer says, kept for the caller whatever the decision. */
 static enum oi_reason keep_answer(const struct oi_config *cfg, const struct oi_token_info *info,
-                                  const char *token, struct oi_outcome *out)
+                                  struct oi_outcome *out)
 {
     struct oi_jstr claim = {0}, sid = {0};
     oi_claim_string(info, cfg->user_claim, &claim);
@@ -265,12 +256,6 @@ static enum oi_reason keep_answer(const struct oi_config *cfg, const struct oi_t
     for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
         if (!oi_jstr_dup(from[i], kept[i]))
             return OI_NOMEM;
-        /* These reach the tool's output and the PAM environment: never an echoed token. */
-        if (*kept[i] != NULL && holds_token(*kept[i], strlen(*kept[i]), token)) {
-            free(*kept[i]);
-            if ((*kept[i] = strdup("(withheld:token-echo)")) == NULL)
-                return OI_NOMEM;
-        }
     }
     return OI_OK;
 }
@@ -306,14 +291,14 @@ enum oi_reason oi_login_recheck(const struct oi_config *cfg, const struct oi_log
 /* The decision on one answer (fresh or cached): what it says, then every rule of the policy. */
 static enum oi_reason decide_on_answer(const struct oi_config *cfg, const struct oi_usermap *map,
                                        const struct oi_token_info *info, const struct oi_subject *subj,
-                                       const char *token, struct oi_outcome *out)
+                                       struct oi_outcome *out)
 {
     enum oi_reason reason = OI_OK;
-    server_text(out->sub, sizeof(out->sub), info->sub.s, info->sub.len, token);
-    server_text(out->client_id, sizeof(out->client_id), info->client_id.s, info->client_id.len, token);
+    oi_sanitize(out->sub, sizeof(out->sub), info->sub.s, info->sub.len);
+    oi_sanitize(out->client_id, sizeof(out->client_id), info->client_id.s, info->client_id.len);
     out->exp = info->exp;
     if (info->active)
-        reason = keep_answer(cfg, info, token, out);
+        reason = keep_answer(cfg, info, out);
     if (reason != OI_OK)
         return reason;
     enum oi_grant grant = OI_GRANT_NONE;
@@ -333,17 +318,16 @@ static bool cached_info(const struct oi_cache_entry *e, struct oi_token_info *in
     return oi_parse_answer(e->body, e->len, info, why, sizeof(why)) == OI_OK;
 }
 
-/* Keep a fresh answer for the next logins: an allow until min(cache_ttl, exp); a refusal only
- * with negative_ttl, else any older entry for this token goes (it would contradict the server). */
+/* Keep a fresh answer for the next logins: an allow until min(cache_ttl, exp); with negative_ttl,
+ * the server's own "inactive" (which only ever refuses). Any other refusal depends on who logs in
+ * and on this line's rules: an older entry for this token goes (it would contradict the server). */
 static void remember_answer(struct oi_cache *cache, const struct oi_config *cfg, const struct oi_log *lg,
-                            const struct oi_token_info *info, const char *token, const char *body,
-                            size_t len, enum oi_reason reason)
+                            const struct oi_token_info *info, const char *body, size_t len, enum oi_reason reason)
 {
     if (reason == OI_NOMEM || reason == OI_CONFIG)
         return;
-    bool allow = reason == OI_OK;
-    /* A server that echoes the token back has it stored nowhere. */
-    if ((!allow && cfg->negative_ttl == 0) || holds_token(body, len, token)) {
+    bool allow = reason == OI_OK, inactive = !info->active;
+    if (!allow && !(inactive && cfg->negative_ttl > 0)) {
         oi_cache_drop(cache);
         return;
     }
@@ -358,6 +342,7 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
     struct oi_usermap map = {0};
     struct oi_cache cache = {.dirfd = -1};
     struct oi_cache_entry entry = {0};
+    struct oi_hostkey hostkey;
     enum oi_cache_state cached = OI_CE_NONE;
     char *scopes = NULL, *body = NULL;
     size_t body_len = 0;
@@ -368,9 +353,12 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
 
     /* A secret that fails the precheck may be a password: no fingerprint of it is ever logged. */
     reason = oi_precheck(cfg, token);
+    if (reason == OI_OK)
+        reason = oi_hostkey_load(cfg, lg, &hostkey);
     if (reason != OI_OK)
         goto out;
-    oi_fingerprint(token, out->fp);
+    oi_fingerprint(&hostkey, token, out->fp);
+    oi_hostkey_wipe(&hostkey);
     if (cfg->allow_http && oi_skip_prefix(cfg->introspect_url, "http://"))
         oi_logf(lg, LOG_WARNING, "allow_http: the token is sent unencrypted to %s", cfg->introspect_url);
     if (cfg->any_client)
@@ -389,11 +377,18 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
             goto out;
         out->cache = OI_CACHE_MISS;
         cached = oi_cache_get(&cache, cfg, lg, (int64_t)time(NULL), &entry);
-        if (cached == OI_CE_FRESH && cached_info(&entry, &info)) {
-            /* The server's answer of a moment ago; the decision is taken anew. */
+        if (cached == OI_CE_FRESH && entry.verdict == OI_VERDICT_DENY) {
+            /* The server said "inactive" a moment ago: a stored refusal only ever refuses. */
             out->cache = OI_CACHE_HIT;
             out->cache_age = (int64_t)time(NULL) - entry.fetched;
-            reason = decide_on_answer(cfg, &map, &info, subj, token, out);
+            reason = OI_INACTIVE;
+            goto out;
+        }
+        if (cached == OI_CE_FRESH && cached_info(&entry, &info)) {
+            /* The server's allow of a moment ago; the decision is taken anew. */
+            out->cache = OI_CACHE_HIT;
+            out->cache_age = (int64_t)time(NULL) - entry.fetched;
+            reason = decide_on_answer(cfg, &map, &info, subj, out);
             goto out;
         }
         oi_token_info_free(&info);
@@ -401,11 +396,11 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
     reason = introspect(cfg, lg, cfg->cache_dir ? &cache : NULL, token, scopes, &info, &body, &body_len,
                         &unreachable);
     if (reason == OI_OK) {
-        reason = decide_on_answer(cfg, &map, &info, subj, token, out);
+        reason = decide_on_answer(cfg, &map, &info, subj, out);
         if (cfg->cache_dir != NULL)
-            remember_answer(&cache, cfg, lg, &info, token, body, body_len, reason);
-    } else if (unreachable && cfg->offline_grace > 0 && cached == OI_CE_STALE &&
-               entry.verdict == OI_VERDICT_ALLOW && (int64_t)time(NULL) - entry.fetched < cfg->offline_grace) {
+            remember_answer(&cache, cfg, lg, &info, body, body_len, reason);
+    } else if (unreachable && cfg->offline_grace > 0 && cached == OI_CE_STALE && entry.verdict == OI_VERDICT_ALLOW &&
+               (int64_t)time(NULL) - entry.fetched < cfg->offline_grace && entry.exp > (int64_t)time(NULL)) {
         /* The server cannot be asked: an allow it gave less than offline_grace ago still stands,
          * under every rule of this line as it is now. */
         oi_token_info_free(&info);
@@ -413,7 +408,7 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
             enum oi_reason unavailable = reason;
             out->cache = OI_CACHE_GRACE;
             out->cache_age = (int64_t)time(NULL) - entry.fetched;
-            reason = decide_on_answer(cfg, &map, &info, subj, token, out);
+            reason = decide_on_answer(cfg, &map, &info, subj, out);
             if (reason == OI_OK)
                 oi_logf(lg, LOG_WARNING,
                         "offline grace: no server available (%s); honouring the answer fetched %lld s ago "

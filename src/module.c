@@ -10,6 +10,8 @@
 #include <security/pam_modules.h>
 
 #include "cfg.h"
+#include "export.h"
+#include "hostkey.h"
 #include "log.h"
 #include "login.h"
 #include "revoke.h"
@@ -33,48 +35,33 @@ static void free_record(pam_handle_t *pamh, void *data, int error_status)
     free(rec);
 }
 
-/* The verified facts, for session scripts, sudo logs and pam_exec helpers. */
-static const char *const env_names[] = {"OAUTH2_SUB", "OAUTH2_CLIENT_ID", "OAUTH2_SCOPE",
-                                        "OAUTH2_EXP", "OAUTH2_TOKEN_FP"};
-
-/* Only when sid_claim is set and the token carries it (for oauth2-introspect revoke --from-pam). */
-#define OI_ENV_SID "OAUTH2_SID"
-
 static void clear_env(pam_handle_t *pamh)
 {
-    for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++)
-        if (pam_getenv(pamh, env_names[i]) != NULL)
-            pam_putenv(pamh, env_names[i]); /* a name without '=' removes it */
-    if (pam_getenv(pamh, OI_ENV_SID) != NULL)
-        pam_putenv(pamh, OI_ENV_SID);
+    for (const char *const *n = oi_export_names; *n != NULL; n++)
+        if (pam_getenv(pamh, *n) != NULL)
+            pam_putenv(pamh, *n); /* a name without '=' removes it */
 }
 
-static int export_env(pam_handle_t *pamh, const struct oi_outcome *out)
+/* export_env: the verified facts, for session scripts and sudo logs, under the host key's MAC
+ * (export.h), which close_session checks when it has no record of the login. */
+static int export_env(pam_handle_t *pamh, const struct oi_config *cfg, const struct oi_log *lg,
+                      const char *user, const char *service, const struct oi_outcome *out)
 {
-    char scope[1024] = "";
-    char exp[32];
-    const char *s = out->scope ? out->scope : "";
-    size_t n = 0;
-    /* Shell scripts read these: nothing but printable ASCII. */
-    for (; s[n] && n + 1 < sizeof(scope); n++)
-        scope[n] = (s[n] >= 0x20 && s[n] < 0x7f) ? s[n] : '?';
-    scope[n] = '\0';
-    snprintf(exp, sizeof(exp), "%lld", (long long)out->exp);
-    const char *values[] = {out->sub, out->client_id, scope, exp, out->fp};
-    for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++) {
-        char buf[1200];
-        snprintf(buf, sizeof(buf), "%s=%s", env_names[i], values[i]);
-        int rc = pam_putenv(pamh, buf);
-        if (rc != PAM_SUCCESS)
-            return rc;
-    }
-    if (out->sid != NULL) {
-        char sid[129], buf[160];
-        oi_sanitize(sid, sizeof(sid), out->sid, strlen(out->sid));
-        snprintf(buf, sizeof(buf), "%s=%s", OI_ENV_SID, sid);
-        return pam_putenv(pamh, buf);
-    }
-    return PAM_SUCCESS;
+    struct oi_hostkey k;
+    struct oi_export e;
+    if (oi_hostkey_load(cfg, lg, &k) != OI_OK)
+        return PAM_SERVICE_ERR;
+    struct oi_export_facts f = {user,          service,   out->subject, out->facts.client_id, out->facts.scope,
+                                out->sid,      out->exp,  out->fp,      (int64_t)time(NULL)};
+    int rc = oi_export_build(&k, &f, &e) == 0 ? PAM_SUCCESS : PAM_BUF_ERR;
+    oi_hostkey_wipe(&k);
+    for (size_t i = 0; rc == PAM_SUCCESS && e.too_long[i] != NULL; i++)
+        oi_logf(lg, LOG_WARNING, "export_env: %s not exported: longer than %d bytes", e.too_long[i],
+                OI_EXPORT_MAX_VALUE);
+    for (size_t i = 0; rc == PAM_SUCCESS && e.vars[i] != NULL; i++)
+        rc = pam_putenv(pamh, e.vars[i]);
+    oi_export_free(&e);
+    return rc;
 }
 
 static int load_config(pam_handle_t *pamh, int argc, const char **argv, struct oi_config *cfg)
@@ -158,8 +145,9 @@ static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user,
     if (out->cache != OI_CACHE_OFF)
         snprintf(cache, sizeof(cache), " cache=%s", oi_cache_use_name(out->cache));
     oi_logf(lg, out->pam_code == PAM_SUCCESS || out->pam_code == PAM_IGNORE ? LOG_INFO : LOG_NOTICE,
-            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=fp:%s%s reason=%s", verb, u, svc,
-            rhost, out->sub, out->client_id, out->fp, cache, oi_reason_name(out->reason));
+            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=%s%s%s reason=%s", verb, u, svc,
+            rhost, out->sub, out->client_id, strcmp(out->fp, "-") == 0 ? "" : "fp:", out->fp, cache,
+            oi_reason_name(out->reason));
 }
 
 /* Moves out->facts into the record. */
@@ -218,7 +206,7 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
     audit(&lg, pamh, user, &out);
     rc = out.pam_code;
     if (rc == PAM_SUCCESS && cfg.export_env)
-        rc = export_env(pamh, &out);
+        rc = export_env(pamh, &cfg, &lg, user, subj.service, &out);
     if (rc == PAM_SUCCESS)
         rc = remember_login(pamh, user, &out);
     oi_outcome_free(&out);
@@ -234,9 +222,15 @@ static int account(pam_handle_t *pamh, int argc, const char **argv)
         return PAM_IGNORE; /* not our login: never decide for other modules */
     const struct oi_login_record *rec = data;
     struct oi_config cfg;
+    struct oi_config_error err;
     int rc = load_config(pamh, argc, argv, &cfg);
     if (rc != PAM_SUCCESS)
         return rc;
+    if (oi_config_check_account_line(argc, argv, &err) != 0) {
+        pam_syslog(pamh, LOG_ERR, "configuration error: %s: %s: %s", err.where, err.key, err.what);
+        oi_config_free(&cfg);
+        return PAM_SERVICE_ERR;
+    }
     struct oi_log lg = {pamh, cfg.debug};
     const char *user = NULL;
     char host[256] = "";
@@ -257,8 +251,15 @@ static int account(pam_handle_t *pamh, int argc, const char **argv)
     return rc;
 }
 
-/* revoke_on_close: end the Hydra sessions of the login this module allowed in this handle.
- * Logout never fails because of it: every outcome is logged and PAM_SUCCESS returned. */
+static const char *pam_env_value(void *pamh, const char *name)
+{
+    return pam_getenv(pamh, name);
+}
+
+/* revoke_on_close: end the Hydra sessions of the login this module allowed: the record in this
+ * handle, or, where authentication ran in another process (sshd's keyboard-interactive), the
+ * facts it exported, only when their MAC proves they are this module's for this user and
+ * service. Logout never fails because of it: every outcome is logged and PAM_SUCCESS returned. */
 static int close_session(pam_handle_t *pamh, int argc, const char **argv)
 {
     struct oi_config cfg;
@@ -266,17 +267,42 @@ static int close_session(pam_handle_t *pamh, int argc, const char **argv)
         return PAM_SUCCESS; /* logged by load_config */
     struct oi_log lg = {pamh, cfg.debug};
     const void *data = NULL;
+    const char *user = NULL, *service = item_or_dash(pamh, PAM_SERVICE);
     if (cfg.revoke_on_close == 0) {
         oi_config_free(&cfg);
         return PAM_SUCCESS;
     }
-    if (pam_get_data(pamh, OI_DATA_KEY, &data) != PAM_SUCCESS || data == NULL) {
-        oi_logf(&lg, LOG_INFO,
-                "revoke_on_close: nothing revoked: this module authenticated nobody in this PAM handle");
-    } else {
+    if (pam_get_data(pamh, OI_DATA_KEY, &data) == PAM_SUCCESS && data != NULL) {
         const struct oi_login_record *rec = data;
         struct oi_revoke_target t = {rec->subject, cfg.sid_claim ? rec->sid : NULL, rec->facts.client_id};
         oi_revoke_on_close(&cfg, &lg, rec->user, &t);
+    } else if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL) {
+        struct oi_hostkey k;
+        struct oi_exported x;
+        char why[200], u[129];
+        int rc = oi_hostkey_load(&cfg, &lg, &k) == OI_OK
+                     ? oi_export_read(&k, user, service, pam_env_value, pamh, &x, why, sizeof(why))
+                     : 2;
+        oi_hostkey_wipe(&k);
+        oi_sanitize(u, sizeof(u), user, strlen(user));
+        if (rc == 0) {
+            struct oi_revoke_target t = {x.sub, cfg.sid_claim ? x.sid : NULL, x.client_id};
+            oi_revoke_on_close(&cfg, &lg, user, &t);
+            oi_exported_free(&x);
+        } else if (rc == 1) {
+            oi_logf(&lg, LOG_INFO,
+                    "revoke_on_close user=%s: nothing revoked: this module authenticated nobody in this "
+                    "PAM handle, and the PAM environment holds no login it exported (export_env)",
+                    u);
+        } else if (rc == -1) {
+            oi_logf(&lg, LOG_WARNING,
+                    "revoke_on_close user=%s: nothing revoked: the OAUTH2_* values in the PAM environment "
+                    "are not the ones this module exported for this user and service (%s); pam_env and "
+                    "~/.pam_environment can change them, so they are not acted on",
+                    u, why);
+        } else if (rc == -2) {
+            oi_logf(&lg, LOG_ERR, "revoke_on_close user=%s: nothing revoked: out of memory", u);
+        }
     }
     oi_config_free(&cfg);
     return PAM_SUCCESS;

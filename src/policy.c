@@ -307,6 +307,10 @@ enum oi_reason oi_check_account(const char *user, long min_uid, enum oi_grant gr
         r = OI_ACCOUNT_LOOKUP;
     else if (found == NULL)
         r = OI_USER_UNKNOWN;
+    /* A case-folding source (SSSD with AD) answers "Alice" with the account alice: the login
+     * would open alice's session on a decision about the name "Alice". */
+    else if (strcmp(pw.pw_name, user) != 0)
+        r = OI_ACCOUNT_NAME;
     else if (grant != OI_GRANT_MAP_LITERAL && pw.pw_uid == 0)
         r = OI_ROOT_DENIED;
     else if (grant != OI_GRANT_MAP_LITERAL && (long)pw.pw_uid < min_uid)

@@ -53,8 +53,8 @@ enum oi_reason oi_policy_check(const struct oi_config *cfg, const struct oi_user
                                int64_t now, struct oi_facts *facts, enum oi_grant *grant);
 
 /* The local account: OI_OK, OI_USER_UNKNOWN, OI_ACCOUNT_LOOKUP (the user database failed),
- * OI_ROOT_DENIED (uid 0) or OI_SYSTEM_ACCOUNT (uid < min_uid), unless the grant is a literal map
- * line. */
+ * OI_ACCOUNT_NAME (it returned an account whose name is not user byte for byte), OI_ROOT_DENIED
+ * (uid 0) or OI_SYSTEM_ACCOUNT (uid < min_uid), unless the grant is a literal map line. */
 enum oi_reason oi_check_account(const char *user, long min_uid, enum oi_grant grant);
 
 #endif

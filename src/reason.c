@@ -24,6 +24,7 @@ static const struct {
     [OI_USER_MISMATCH] = {"user_mismatch", PAM_AUTH_ERR},
     [OI_USER_UNKNOWN] = {"user_unknown", PAM_USER_UNKNOWN},
     [OI_ACCOUNT_LOOKUP] = {"account_lookup", PAM_AUTHINFO_UNAVAIL},
+    [OI_ACCOUNT_NAME] = {"account_name", PAM_USER_UNKNOWN},
     [OI_ROOT_DENIED] = {"root_denied", PAM_AUTH_ERR},
     [OI_SYSTEM_ACCOUNT] = {"system_account", PAM_AUTH_ERR},
     [OI_TOKEN_AGE] = {"token_age", PAM_AUTH_ERR},

@@ -18,6 +18,7 @@ enum oi_reason {
     OI_USER_MISMATCH,
     OI_USER_UNKNOWN,
     OI_ACCOUNT_LOOKUP,   /* the user database failed to answer (NSS error, e.g. LDAP down) */
+    OI_ACCOUNT_NAME,     /* the user database returned an account of another spelling */
     OI_ROOT_DENIED,
     OI_SYSTEM_ACCOUNT,   /* uid below min_uid without a literal map line */
     OI_TOKEN_AGE,        /* older than max_token_age */

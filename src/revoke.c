@@ -136,6 +136,7 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kin
                                        struct oi_revoke_result *res)
 {
     char *secret = NULL, *authz = NULL;
+    struct oi_http_secrets secrets = {0};
     struct oi_http_response resp = {0};
     struct oi_config_error cerr;
     char err[512];
@@ -143,6 +144,11 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kin
     memset(res, 0, sizeof(*res));
     if (plan(cfg, kind, t, res) != OI_RV_DONE || dry_run)
         return res->status;
+    if (oi_config_check_tls_files(cfg, &cerr) != 0) {
+        res->status = OI_RV_UNSUPPORTED;
+        snprintf(res->detail, sizeof(res->detail), "configuration error: %s: %s", cerr.key, cerr.what);
+        goto out;
+    }
     /* The same Authorization header as introspection (Ory Network's API key); auth=post
      * credentials have no place in a DELETE. */
     if (cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) {
@@ -163,10 +169,20 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kin
         capped.timeout_ms = timeout_ms;
     if (capped.connect_timeout_ms > capped.timeout_ms)
         capped.connect_timeout_ms = capped.timeout_ms;
-    struct oi_http_request req = {"DELETE", res->url, NULL, authz};
+    if (!oi_http_secrets_init(&secrets, NULL, secret, authz)) {
+        res->status = OI_RV_NOMEM;
+        goto out;
+    }
+    struct oi_http_request req = {"DELETE", res->url, NULL, authz, secrets.list};
     switch (oi_http_perform(&capped, &req, &resp, err, sizeof(err))) {
     case OI_HTTP_NOMEM:
         res->status = OI_RV_NOMEM;
+        goto out;
+    case OI_HTTP_ECHO:
+        res->status = OI_RV_REFUSED;
+        res->http_status = resp.status;
+        res->seconds = resp.total_seconds;
+        snprintf(res->detail, sizeof(res->detail), "%s", err);
         goto out;
     case OI_HTTP_UNAVAILABLE:
     case OI_HTTP_TOO_LARGE:
@@ -188,6 +204,7 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kin
 out:
     oi_free_secret(&secret);
     oi_free_secret(&authz);
+    oi_http_secrets_free(&secrets);
     oi_http_response_free(&resp);
     return res->status;
 }
@@ -267,10 +284,12 @@ void oi_revoke_on_close(const struct oi_config *cfg, const struct oi_log *lg, co
         struct oi_revoke_result res;
         enum oi_revoke_status st = oi_revoke(cfg, kind, t, left, false, &res);
         if (st == OI_RV_DONE)
-            oi_logf(lg, LOG_INFO, "revoke_on_close %s revoked (HTTP %ld, %.0f ms); %s", who,
-                    res.http_status, res.seconds * 1000.0,
+            oi_logf(lg, LOG_INFO,
+                    "revoke_on_close %s: request accepted (HTTP %ld, %.0f ms; Hydra answers so whether or "
+                    "not there was one); %s",
+                    who, res.http_status, res.seconds * 1000.0,
                     kind == OI_REVOKE_LOGIN ? "tokens already issued stay active until they expire"
-                                            : "their access and refresh tokens are now inactive");
+                                            : "the tokens of such consent sessions are inactive now");
         else
             oi_logf(lg, LOG_ERR, "revoke_on_close %s not revoked: %s; logout goes on", who,
                     st == OI_RV_NOMEM ? "out of memory" : res.detail);

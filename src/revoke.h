@@ -21,7 +21,8 @@ struct oi_revoke_target {
 };
 
 enum oi_revoke_status {
-    OI_RV_DONE,        /* HTTP 204 (or, for a dry run, the request was built) */
+    OI_RV_DONE,        /* HTTP 204 (or, for a dry run, the request was built); Hydra answers 204
+                        * whether or not there was such a session: accepted, not known done */
     OI_RV_REFUSED,     /* the server answered something else */
     OI_RV_UNAVAILABLE, /* no usable answer: DNS, connect, TLS, timeout, oversized answer */
     OI_RV_UNSUPPORTED, /* not asked: flavour, missing parameter, unreadable secret file */

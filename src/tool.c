@@ -28,6 +28,8 @@
 #include "util.h"
 
 #define PROG "oauth2-introspect"
+/* Root runs this tool: it starts from an empty environment, as sudo's env_reset does. */
+#define SAFE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Exit codes, the same for every command. */
 enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_UNAVAILABLE = 2, EXIT_CONFIG = 3 };
@@ -37,12 +39,10 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  revoke --subject SUB | --sid SID [--consent --client CLIENT] [--dry-run]\n"
-    "  revoke --from-pam [--consent] [--dry-run]\n"
     "        End Hydra login sessions (by subject, or by login session id), and with --consent\n"
     "        the consent sessions of that subject and client, which also ends their tokens.\n"
-    "        --from-pam takes OAUTH2_SUB, OAUTH2_SID and OAUTH2_CLIENT_ID from the environment\n"
-    "        (pam_exec type=close_session). With cache_dir, the subject's (or sid's) cached\n"
-    "        answers are removed too.\n"
+    "        With cache_dir, the subject's (or sid's) cached answers are removed too. (At\n"
+    "        logout, the module's revoke_on_close does this; --from-pam is gone.)\n"
     "  check USER [--service NAME]\n"
     "        Read a token from standard input (not echoed on a terminal) and decide on it for\n"
     "        USER exactly as the module would; print why. The token is never printed.\n"
@@ -61,7 +61,10 @@ static const char usage_text[] =
     "  -V, --version        the version\n"
     "\n"
     "Exit status: 0 allowed / done, 1 denied / refused by the server, 2 server unavailable,\n"
-    "3 configuration or usage error. See oauth2-introspect(8).\n";
+    "3 configuration or usage error.\n"
+    "\n"
+    "Environment: none is read. The tool starts by clearing it and sets PATH to\n"
+    "" SAFE_PATH "; it never acts on OAUTH2_* values. See oauth2-introspect(8).\n";
 
 struct tool {
     const char **settings; /* argv for oi_config_load: "conf=FILE" and each --option */
@@ -182,15 +185,16 @@ static int revoke_one(const struct oi_config *cfg, unsigned kind, const struct o
             printf("dry run: would DELETE %s (%s); nothing was sent\n", r.url, what);
             break;
         }
-        printf("%s: revoked (DELETE %s: HTTP %ld in %.0f ms)\n", what, r.url, r.http_status,
-               r.seconds * 1000.0);
+        printf("%s: request accepted (DELETE %s: HTTP %ld in %.0f ms); Hydra answers so whether or not "
+               "there was such a session\n",
+               what, r.url, r.http_status, r.seconds * 1000.0);
         if (kind == OI_REVOKE_LOGIN)
             printf("  note: Hydra will ask for a new login at the next authorization, but tokens "
                    "already issued stay active until they expire%s\n",
                    with_consent ? "" : "; --consent --client CLIENT ends them");
         else
-            printf("  their access and refresh tokens are revoked too: introspection now answers "
-                   "inactive for them\n");
+            printf("  the access and refresh tokens of such consent sessions are revoked with them: "
+                   "introspection answers inactive for them\n");
         break;
     case OI_RV_REFUSED:
         printf("%s: NOT revoked: the server answered %s (DELETE %s)\n", what, r.detail, r.url);
@@ -239,16 +243,10 @@ static int flush_cache(const struct oi_config *cfg, const char *subject, const c
     return EXIT_ALLOW;
 }
 
-static const char *nonempty_env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
 static int cmd_revoke(const struct tool *t)
 {
     const char *subject = NULL, *sid = NULL, *client = NULL;
-    bool consent = false, dry_run = false, from_pam = false;
+    bool consent = false, dry_run = false;
     for (int i = 1; i < t->n_args; i++) {
         bool missing = false;
         const char *v, *flag = t->args[i];
@@ -265,16 +263,16 @@ static int cmd_revoke(const struct tool *t)
         else if (strcmp(t->args[i], "--dry-run") == 0)
             dry_run = true;
         else if (strcmp(t->args[i], "--from-pam") == 0)
-            from_pam = true;
+            return usage_error(
+                "revoke: --from-pam is gone: it acted, as root, on OAUTH2_* values from the PAM "
+                "environment, which users can write (pam_env user_readenv=1). Remove the pam_exec "
+                "line and set revoke_on_close=login[,consent] on the module's session line "
+                "(pam_oauth2_introspect(8)); nothing was sent");
         else
             return usage_error("revoke: unknown argument '%s'", t->args[i]);
         if (v != NULL && *v == '\0')
             return usage_error("revoke: %s needs a non-empty value", flag);
     }
-    if (from_pam && (subject || sid || client))
-        return usage_error(
-            "revoke: --from-pam takes the subject, sid and client from the environment; "
-            "leave out --subject, --sid and --client");
     if (client && !consent)
         return usage_error("revoke: --client goes with --consent");
 
@@ -283,41 +281,17 @@ static int cmd_revoke(const struct tool *t)
     int rc = load(t, &cfg, &err, false);
     if (rc != 0)
         return rc;
-    if (from_pam) {
-        const char *type = getenv("PAM_TYPE");
-        if (type != NULL && strcmp(type, "close_session") != 0) {
-            printf("nothing revoked: PAM_TYPE is %s; run --from-pam only at logout "
-                   "(pam_exec type=close_session)\n",
-                   type);
-            oi_config_free(&cfg);
-            return EXIT_CONFIG;
-        }
-        subject = nonempty_env("OAUTH2_SUB");
-        sid = nonempty_env("OAUTH2_SID");
-        client = nonempty_env("OAUTH2_CLIENT_ID");
-        if (subject == NULL && sid == NULL) {
-            printf("nothing revoked: OAUTH2_SUB is not set (no pam_oauth2_introspect login in this "
-                   "PAM session, or export_env=no)\n");
-            oi_config_free(&cfg);
-            return EXIT_ALLOW;
-        }
-        if (sid && cfg.flavor == OI_FLAVOR_HYDRA_V1) {
-            printf(
-                "note: OAUTH2_SID ignored: Hydra 1.x (flavor=hydra-v1) revokes by subject only\n");
-            sid = NULL;
-        }
-    }
     if (subject == NULL && sid == NULL) {
         oi_config_free(&cfg);
         return usage_error(
-            "revoke: give --subject SUB or --sid SID (or --from-pam); nothing was sent");
+            "revoke: give --subject SUB or --sid SID; nothing was sent");
     }
     if (consent && subject == NULL) {
         oi_config_free(&cfg);
         return usage_error("revoke: --consent needs the subject (--subject): Hydra revokes consent "
                            "sessions by subject and client");
     }
-    if (consent && client == NULL && !from_pam) {
+    if (consent && client == NULL) {
         oi_config_free(&cfg);
         return usage_error(
             "revoke: --consent needs --client CLIENT: Hydra revokes consent sessions "
@@ -563,6 +537,13 @@ static void describe_failure(const struct oi_config *cfg, const struct oi_outcom
         return;
     case OI_ACCOUNT_LOOKUP:
         snprintf(dst, len, "the user database (NSS) failed to look up %s", subj->user);
+        return;
+    case OI_ACCOUNT_NAME:
+        snprintf(dst, len,
+                 "the user database answered the name %s with an account of another spelling (a "
+                 "case-insensitive source such as SSSD with Active Directory): log in with the "
+                 "account's exact name",
+                 subj->user);
         return;
     case OI_ROOT_DENIED:
         snprintf(dst, len,
@@ -843,8 +824,15 @@ static int ping_introspect(const struct oi_config *cfg, const char *secret, bool
         rc = EXIT_CONFIG;
         goto out;
     }
-    struct oi_http_request req = {"POST", cfg->introspect_url, form, authz};
+    struct oi_http_secrets secrets;
+    if (!oi_http_secrets_init(&secrets, NULL, secret, authz)) {
+        step("introspect", "FAIL", "out of memory");
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    struct oi_http_request req = {"POST", cfg->introspect_url, form, authz, secrets.list};
     enum oi_http_result res = oi_http_perform(cfg, &req, &r, err, sizeof(err));
+    oi_http_secrets_free(&secrets);
     if (res == OI_HTTP_NOMEM) {
         step("introspect", "FAIL", "out of memory");
         rc = EXIT_CONFIG;
@@ -928,8 +916,15 @@ static int ping_health(const struct oi_config *cfg, const char *secret)
         goto out;
     }
     snprintf(url, n, "%s/health/ready", cfg->admin_base);
-    struct oi_http_request req = {"GET", url, NULL, authz};
+    struct oi_http_secrets secrets;
+    if (!oi_http_secrets_init(&secrets, NULL, secret, authz)) {
+        step("health", "FAIL", "out of memory");
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    struct oi_http_request req = {"GET", url, NULL, authz, secrets.list};
     enum oi_http_result res = oi_http_perform(cfg, &req, &r, err, sizeof(err));
+    oi_http_secrets_free(&secrets);
     if (res != OI_HTTP_OK) {
         plain(e, sizeof(e), err);
         step("health", "FAIL", "GET %s: %s", url, res == OI_HTTP_NOMEM ? "out of memory" : e);
@@ -971,6 +966,11 @@ static int cmd_ping(const struct tool *t)
         return EXIT_CONFIG;
     }
     bool present = access(cfg.conf_path, F_OK) == 0;
+    if (oi_config_check_tls_files(&cfg, &err) != 0) {
+        step("config", "FAIL", "%s: %s: %s", where_name(err.where), err.key, err.what);
+        oi_config_free(&cfg);
+        return EXIT_CONFIG;
+    }
     step("config", "OK", "%s%s: flavor %s, endpoint %s, auth %s", cfg.conf_path,
          present ? "" : " (absent: command line only)", oi_flavor_name(cfg.flavor),
          cfg.introspect_url, auth_names[cfg.auth]);
@@ -1115,6 +1115,11 @@ static int cmd_cache(const struct tool *t)
 
 int main(int argc, char **argv)
 {
+    /* Before libcurl and OpenSSL read anything (OPENSSL_CONF, SSLKEYLOGFILE, proxies...). */
+    if (clearenv() != 0 || setenv("PATH", SAFE_PATH, 1) != 0) {
+        fputs(PROG ": cannot clear the environment\n", stderr);
+        return EXIT_CONFIG;
+    }
     struct tool t = {0};
     char *conf_arg = NULL;
     int rc;

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "usermap.h"
+#include "files.h"
 
 #include <ctype.h>
 #include <fnmatch.h>

@@ -49,9 +49,113 @@ bool oi_parse_long(const char *s, long min, long max, long *out)
     return true;
 }
 
+bool oi_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (s == NULL || !isdigit((unsigned char)s[0]))
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
 bool oi_str_eq(const char *a, size_t alen, const char *b)
 {
     return a != NULL && b != NULL && alen == strlen(b) && memcmp(a, b, alen) == 0;
+}
+
+void oi_hex(char *dst, const unsigned char *src, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        dst[2 * i] = digits[src[i] >> 4];
+        dst[2 * i + 1] = digits[src[i] & 15];
+    }
+    dst[2 * n] = '\0';
+}
+
+bool oi_unhex(unsigned char *dst, const char *src, size_t n)
+{
+    for (size_t i = 0; i < 2 * n; i++) {
+        char ch = src[i];
+        int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (v < 0)
+            return false;
+        if (i % 2 == 0)
+            dst[i / 2] = (unsigned char)(v << 4);
+        else
+            dst[i / 2] |= (unsigned char)v;
+    }
+    return true;
+}
+
+/* A piece of a secret, found by a rolling hash of OI_ECHO_PIECE bytes. */
+struct piece {
+    uint64_t hash;
+    const char *at;
+};
+
+#define HASH_BASE UINT64_C(1099511628211)
+
+static int by_hash(const void *a, const void *b)
+{
+    uint64_t x = ((const struct piece *)a)->hash, y = ((const struct piece *)b)->hash;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t window_hash(const unsigned char *p)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < OI_ECHO_PIECE; i++)
+        h = h * HASH_BASE + p[i];
+    return h;
+}
+
+bool oi_holds_secret(const char *text, size_t len, const char *const *secrets)
+{
+    size_t n_pieces = 0;
+    for (const char *const *s = secrets; *s != NULL; s++) {
+        size_t n = strlen(*s);
+        if (n > 0 && n < OI_ECHO_PIECE && memmem(text, len, *s, n) != NULL)
+            return true;
+        if (n >= OI_ECHO_PIECE)
+            n_pieces += n - OI_ECHO_PIECE + 1;
+    }
+    if (n_pieces == 0 || len < OI_ECHO_PIECE)
+        return false;
+    struct piece *pieces = malloc(n_pieces * sizeof(*pieces));
+    if (pieces == NULL) /* cannot tell: say yes, so that nothing is shown */
+        return true;
+    size_t k = 0;
+    for (const char *const *s = secrets; *s != NULL; s++) {
+        size_t n = strlen(*s);
+        for (size_t i = 0; n >= OI_ECHO_PIECE && i + OI_ECHO_PIECE <= n; i++)
+            pieces[k++] = (struct piece){window_hash((const unsigned char *)*s + i), *s + i};
+    }
+    qsort(pieces, n_pieces, sizeof(*pieces), by_hash);
+    uint64_t top = 1; /* HASH_BASE^(OI_ECHO_PIECE-1): the weight of the byte leaving the window */
+    for (size_t i = 1; i < OI_ECHO_PIECE; i++)
+        top *= HASH_BASE;
+    const unsigned char *t = (const unsigned char *)text;
+    uint64_t h = window_hash(t);
+    bool found = false;
+    for (size_t i = 0; !found; i++) {
+        struct piece key = {h, NULL};
+        struct piece *hit = bsearch(&key, pieces, n_pieces, sizeof(*pieces), by_hash);
+        /* bsearch finds one of the equal hashes: look at all of them. */
+        for (struct piece *p = hit; p != NULL && p >= pieces && p->hash == h && !found; p--)
+            found = memcmp(p->at, text + i, OI_ECHO_PIECE) == 0;
+        for (struct piece *p = hit ? hit + 1 : NULL; p != NULL && p < pieces + n_pieces && p->hash == h && !found; p++)
+            found = memcmp(p->at, text + i, OI_ECHO_PIECE) == 0;
+        if (i + OI_ECHO_PIECE >= len)
+            break;
+        h = (h - t[i] * top) * HASH_BASE + t[i + OI_ECHO_PIECE];
+    }
+    free(pieces);
+    return found;
 }
 
 void oi_strlist_free(struct oi_strlist *l)

@@ -1,10 +1,18 @@
-/* Small helpers shared by every unit: wiping secrets, strict numbers, string lists. */
+/* Small helpers shared by every unit: wiping secrets, strict numbers, hex, string lists, and the
+ * place of an error for the one log line naming it. */
 #ifndef OI_UTIL_H
 #define OI_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Where an error was found, for the one log line naming it. */
+struct oi_config_error {
+    char where[300]; /* "pam.d line" or "/path:12" */
+    char key[64];
+    char what[200];
+};
 
 /* Overwrite n bytes in a way the compiler may not drop. */
 void oi_wipe(void *p, size_t n);
@@ -16,9 +24,20 @@ const char *oi_skip_prefix(const char *arg, const char *prefix);
 
 /* Whole-string decimal integer in [min, max]; false on sign, junk, overflow. */
 bool oi_parse_long(const char *s, long min, long max, long *out);
+bool oi_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Byte-for-byte equality of a counted string with a C string (embedded NULs never match). */
 bool oi_str_eq(const char *a, size_t alen, const char *b);
+
+/* n bytes as 2n lowercase hex digits and a NUL; and back (false on anything but hex). */
+void oi_hex(char *dst, const unsigned char *src, size_t n);
+bool oi_unhex(unsigned char *dst, const char *src, size_t n);
+
+/* The length of a piece of a secret that counts as an echo of it. */
+#define OI_ECHO_PIECE 16
+/* Does text hold one of the secrets (a NULL-terminated list; NULL and "" entries are skipped),
+ * or any OI_ECHO_PIECE-byte piece of one (a truncated or partial copy)? Linear in the sizes. */
+bool oi_holds_secret(const char *text, size_t len, const char *const *secrets);
 
 /* A list of owned strings. */
 struct oi_strlist {

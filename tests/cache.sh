@@ -29,7 +29,7 @@ wait_ports "$RUN/v2.ports" "$RUN/v2.out"
 export OI_V2_ADMIN="$(port_in "$RUN/v2.ports" admin)" OI_V2_CONTROL="$(port_in "$RUN/v2.ports" control)"
 # A port nothing listens on: bound to port 0, noted, let go.
 export OI_DEAD_URL="https://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-export OI_RUN_DIR="$RUN" OI_CA="$RUN/pki/ca.crt"
+export OI_RUN_DIR="$RUN" OI_CA="$RUN/pki/ca.crt" OI_OTHER_CA="$RUN/pki/other-ca.crt"
 export OI_MODULE="$BUILD/src/.libs/pam_oauth2_introspect.so" OI_TOOL="$BUILD/src/oauth2-introspect"
 
 "$BIN" --write-services || { echo "FAIL: cannot write the PAM services"; exit 1; }

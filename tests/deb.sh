@@ -13,6 +13,7 @@ SVC=oi-deb-test
 U=oi-deb-test
 CONF=/etc/security/pam_oauth2_introspect.conf
 CACHE=/run/pam_oauth2_introspect
+STATE=/var/lib/pam_oauth2_introspect
 TMPFILES=/usr/lib/tmpfiles.d/$PKG.conf
 # One run at a time on a machine; the mark says "a run of this test installed the package".
 LOCK=/run/lock/pam_oauth2_introspect-tests-deb.lock
@@ -249,6 +250,8 @@ report "$CONF: a conffile, root:root 0600, no admin_url set"
 grep -qx "d $CACHE 0700 root root -" "$TMPFILES" || problem "$TMPFILES: $(grep -v '^#' "$TMPFILES" 2>&1)"
 expect_mode "$CACHE" "directory 700 root:root"
 report "$TMPFILES declares $CACHE, and the install created it (root:root 0700)"
+expect_mode "$STATE" "directory 700 root:root"
+report "the install created state_dir $STATE (root:root 0700)"
 echo "    installed files:"
 while read -r f; do
     [ -f "$f" ] && stat -c '      %A %U:%G %7s %n' "$f"
@@ -281,8 +284,9 @@ if dpkg --purge "$PKG" >>"$RUN/dpkg.log" 2>&1; then
     done
     [ -e "$CONF" ] && problem "$CONF is still there"
     [ -e "$CACHE" ] && problem "$CACHE is still there"
+    [ -e "$STATE" ] && problem "$STATE (the host key) is still there"
     [ -d "$SECUREDIR" ] || problem "$SECUREDIR is gone"
-    report "dpkg --purge: the module, the tool, $CONF, $CACHE and every other file are gone"
+    report "dpkg --purge: the module, the tool, $CONF, $CACHE, $STATE and every other file are gone"
 else
     fail "dpkg --purge $PKG" "$(tail -n 20 "$RUN/dpkg.log")"
 fi

@@ -5,7 +5,7 @@ if HAVE_PAMTEST
 check_PROGRAMS += tests/test_faults
 tests_test_faults_SOURCES = tests/test_faults.c tests/standin_client.c tests/standin_client.h
 tests_test_faults_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PAMTEST_CFLAGS)
-tests_test_faults_LDADD = $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
+tests_test_faults_LDADD = $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS)
 endif
 TESTS += tests/faults.sh tests/secrets.sh
 EXTRA_DIST += tests/faults.sh tests/fault_listeners.py tests/secrets.sh tests/secrets_scan.py

@@ -64,4 +64,6 @@ printf 'root:x:0:\nalice:x:1234:\nbob:x:1235:\ndaemon:x:1:\ndeploy:x:1500:\nsvc-
 env LD_PRELOAD="${OI_TEST_PRELOAD_PREFIX:+$OI_TEST_PRELOAD_PREFIX }libpam_wrapper.so libnss_wrapper.so ${OI_EXTRA_PRELOAD:-}" PAM_WRAPPER=1 \
     PAM_WRAPPER_SERVICE_DIR="$RUN/svc" PAM_WRAPPER_DEBUGLEVEL=2 \
     NSS_WRAPPER_PASSWD="$RUN/passwd" NSS_WRAPPER_GROUP="$RUN/group" \
+    NSS_WRAPPER_MODULE_SO_PATH="$(cd "$top_builddir" && pwd)/tests/.libs/libnss_casefold.so" \
+    NSS_WRAPPER_MODULE_FN_PREFIX=casefold \
     timeout 600 ${OI_TEST_WRAPPER:-} "$BIN"

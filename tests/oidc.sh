@@ -47,6 +47,7 @@ auth = $2
 client_id = $3
 secret_file = $4
 allowed_clients = cli
+state_dir = $RUN/state
 issuer = https://127.0.0.1:$P
 CONF
     chmod 600 "$RUN/$1.conf"

@@ -34,6 +34,7 @@ cat > "$RUN/module.conf" <<CONF
 admin_url = https://127.0.0.1:$ADMIN
 ca_file = $RUN/pki/ca.crt
 allowed_clients = ssh-cli
+state_dir = $RUN/state
 CONF
 chmod 600 "$RUN/module.conf"
 printf 'auth required %s conf=%s\naccount required %s conf=%s\n' "$MODULE" "$RUN/module.conf" \

@@ -24,8 +24,12 @@ export OI_DEAD_URL="https://127.0.0.1:$(dead_port)"
 export OI_RUN_DIR="$RUN" OI_CA="$RUN/pki/ca.crt" OI_NET_KEY_FILE="$RUN/network.key" OI_MODULE="$MODULE"
 
 "$BIN" --write-services || { echo "FAIL: cannot write the PAM services"; exit 1; }
-printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1234:1234:Alice:/home/alice:/bin/sh\n' >"$RUN/passwd"
-printf 'root:x:0:\nalice:x:1234:\n' >"$RUN/group"
+# Home directories for pam_env's ~/.pam_environment: as root it reads them as the user, so the way
+# there must be open to uid 1234 (only searchable; nothing here is writable by others).
+chmod 711 "$RUN" && mkdir -p "$RUN/home/alice" "$RUN/home/bob" && chmod 755 "$RUN/home" "$RUN/home/alice" "$RUN/home/bob"
+printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1234:1234:Alice:%s/home/alice:/bin/sh\nbob:x:1235:1235:Bob:%s/home/bob:/bin/sh\n' \
+    "$RUN" "$RUN" >"$RUN/passwd"
+printf 'root:x:0:\nalice:x:1234:\nbob:x:1235:\n' >"$RUN/group"
 
 # pam_wrapper spins forever if misconfigured: always under timeout.
 env LD_PRELOAD="${OI_TEST_PRELOAD_PREFIX:+$OI_TEST_PRELOAD_PREFIX }libpam_wrapper.so libnss_wrapper.so ${OI_EXTRA_PRELOAD:-}" PAM_WRAPPER=1 \

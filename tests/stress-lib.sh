@@ -39,6 +39,7 @@ stress_setup() { # NAME
         echo "admin_url = $SCHEME://127.0.0.1:$ADMIN"
         echo "ca_file = $RUN/pki/ca.crt"
         echo "allowed_clients = ssh-cli"
+        echo "state_dir = $RUN/state"
         echo "required_scopes = ssh:login"
         [ "$SCHEME" = http ] && echo "allow_http"
         # Under valgrind a TLS login is some 50 times slower and 2 cores are shared by every

@@ -37,6 +37,7 @@ static const char *const services[] = {
     "negative",  "flush",     "corrupt",   "perm",      "conc",      "bound",      "expiry",
     "grace",     "grace_transport", "nograce", "grace_short", "breaker", "ratelimit", "failover",
     "failover_nocache", "failover_503", "failover_introspect",
+    "neg_long",  "trust_plain", "trust_pinned", "trust_otherca", "rl_grace", "grace_exp",
 };
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 
@@ -63,9 +64,9 @@ static void conf(const char *name, const char *extra)
     bool own_servers = strstr(extra, "admin_url") || strstr(extra, "introspect_url");
     bool own_cache = strstr(extra, "cache_dir") != NULL || strcmp(name, "plain") == 0 ||
                      strcmp(name, "failover_nocache") == 0;
-    snprintf(text, sizeof(text), "# %s\n%s%s%sca_file = %s\nallowed_clients = ssh-cli\n%s%s%s%s\n", name,
-             own_servers ? "" : "admin_url = ", own_servers ? "" : url(), own_servers ? "" : "\n",
-             tc_env("OI_CA"), own_cache ? "" : "cache_dir = ", own_cache ? "" : dir, own_cache ? "" : "\n",
+    snprintf(text, sizeof(text), "# %s\n%s%s%sca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n%s%s%s%s\n",
+             name, own_servers ? "" : "admin_url = ", own_servers ? "" : url(), own_servers ? "" : "\n",
+             tc_env("OI_CA"), tc_env("OI_RUN_DIR"), own_cache ? "" : "cache_dir = ", own_cache ? "" : dir, own_cache ? "" : "\n",
              extra);
     tc_write_file(path, text, 0600);
 }
@@ -192,8 +193,8 @@ static int entries(const char *name, char names[][1400], int max)
 }
 
 /* sh -c cmd, outside pam_wrapper: a preloaded pam_wrapper would set up (and, failing, break) a
- * service directory of its own in every process. nss_wrapper stays (the tool's check needs the
- * test's users). Returns the exit status. */
+ * service directory of its own in every process. The tool clears its environment, so nss_wrapper
+ * is off in it: its check decides for the real account nobody. Returns the exit status. */
 static int shell(const char *cmd)
 {
     fflush(stdout);
@@ -454,7 +455,7 @@ static void corruption_ignored(void **state)
     assert_int_equal(requests(NULL, 0), 4);
     /* 4: alice's allow copied over the entry of bob's token (as alice): bound to its name, the
      * copy does not authenticate, and the server is asked. */
-    free(login("corrupt", "alice", tb, PAM_AUTH_ERR, "miss", "user_mismatch"));
+    free(login("corrupt", "bob", tb, PAM_SUCCESS, "miss", "ok"));
     assert_int_equal(entries("corrupt", names, 4), 2);
     const char *alice_entry = NULL, *bob_entry = NULL;
     for (int i = 0; i < 2; i++) {
@@ -546,7 +547,7 @@ static void concurrency(void **state)
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "conc");
     for (int i = 0; i < TOKENS; i++) {
         if (i < 6) {
-            tok[i] = standin_mint("OI_V2", ALICE);
+            tok[i] = standin_mint("OI_V2", "{\"sub\":\"nobody\",\"client_id\":\"ssh-cli\"}");
             want[i] = 0;
         } else if (i < 8) {
             tok[i] = standin_mint("OI_V2", "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
@@ -576,7 +577,7 @@ static void concurrency(void **state)
             for (int r = 0; r < ROUNDS; r++) {
                 int i = (p * 3 + r * 7) % TOKENS;
                 char cmd[4096];
-                snprintf(cmd, sizeof(cmd), "%s --conf %s check alice < %s", tc_env("OI_TOOL"), cpath, in[i]);
+                snprintf(cmd, sizeof(cmd), "%s --conf %s check nobody < %s", tc_env("OI_TOOL"), cpath, in[i]);
                 int rc = shell(cmd);
                 if (rc != want[i]) {
                     printf("WRONG: process %d round %d token %d: exit %d, expected %d\n", p, r, i, rc, want[i]);
@@ -812,6 +813,113 @@ static void no_token_on_disk(void **state)
     }
 }
 
+/* ---- the attacker's side: a stored answer is never looser than the server's last word ---- */
+
+/* A refusal for another user, stored with a negative_ttl longer than cache_ttl, must not become
+ * the token subject's allow after the token was revoked. */
+static void attack_refusal_never_allows(void **state)
+{
+    (void)state;
+    reset();
+    conf("neg_long", "negative_ttl = 600\ncache_ttl = 1");
+    char *t = standin_mint("OI_V2", ALICE);
+    free(login("neg_long", "bob", t, PAM_AUTH_ERR, "miss", "user_mismatch"));
+    char body[4096];
+    snprintf(body, sizeof(body), "{\"token\":\"%s\"}", t);
+    json_object_put(standin_control("OI_V2", "POST", "/revoke-token", body));
+    nap(1300);
+    free(login("neg_long", "alice", t, PAM_AUTH_ERR, "miss", "inactive"));
+    /* The server's own "inactive" is remembered, and only ever refuses. */
+    free(login("neg_long", "alice", t, PAM_AUTH_ERR, "hit", "inactive"));
+    free(login("neg_long", "bob", t, PAM_AUTH_ERR, "hit", "inactive"));
+    assert_int_equal(requests(NULL, 0), 2);
+    free(t);
+}
+
+/* Lines sharing one cache_dir: one whose own TLS check fails (another pin, another CA) is never
+ * answered from the entry of a line that trusts more. */
+static void attack_stricter_trust_not_from_cache(void **state)
+{
+    (void)state;
+    reset();
+    char shared[1024], extra[2048];
+    path_of(shared, sizeof(shared), "c/%s", "shared-trust");
+    snprintf(extra, sizeof(extra), "cache_dir = %s", shared);
+    conf("trust_plain", extra);
+    snprintf(extra, sizeof(extra), "cache_dir = %s\npinned_pubkey = %s/pki/other.pub", shared, tc_env("OI_RUN_DIR"));
+    conf("trust_pinned", extra);
+    char *t = standin_mint("OI_V2", ALICE);
+    free(login("trust_plain", "alice", t, PAM_SUCCESS, "miss", "ok"));
+    free(login("trust_plain", "alice", t, PAM_SUCCESS, "hit", "ok"));
+    char *log = login("trust_pinned", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "unavailable");
+    expect_log(log, "pinned");
+    free(log);
+    /* Another CA for the same URL: a conf file of its own that names the other CA only. */
+    char cpath[1024], text[4096];
+    path_of(cpath, sizeof(cpath), "conf/%s.conf", "trust_otherca");
+    snprintf(text, sizeof(text),
+             "admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\ncache_dir = %s\n",
+             url(), tc_env("OI_OTHER_CA"), tc_env("OI_RUN_DIR"), shared);
+    tc_write_file(cpath, text, 0600);
+    free(login("trust_otherca", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "unavailable"));
+    /* The failing lines opened no breaker for the good one. */
+    free(login("trust_plain", "alice", t, PAM_SUCCESS, "hit", "ok"));
+    assert_int_equal(requests(NULL, 0), 1);
+    free(t);
+}
+
+/* Anyone can provoke a 429 with a junk token. Its back-off is capped at 60 s, and a server that
+ * answered 429 is no outage: offline_grace does not honour a stored allow (here of a token that
+ * has been revoked since). */
+static void attack_429_is_not_offline(void **state)
+{
+    (void)state;
+    reset();
+    conf("rl_grace", "cache_ttl = 1\noffline_grace = 600");
+    char *t = standin_mint("OI_V2", ALICE), *out, cpath[1024];
+    free(login("rl_grace", "alice", t, PAM_SUCCESS, "miss", "ok"));
+    char body[4096];
+    snprintf(body, sizeof(body), "{\"token\":\"%s\"}", t);
+    json_object_put(standin_control("OI_V2", "POST", "/revoke-token", body));
+    nap(1300);
+    override("{\"status\":429,\"headers\":{\"x-ratelimit-reset\":\"3600\"},\"content_type\":\"application/json\",\"body\":\"{}\"}");
+    char *log = login("rl_grace", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status");
+    if (strstr(log, "offline grace") != NULL)
+        fail_msg("offline grace after a 429");
+    free(log);
+    /* While the breaker is open (rate limited), still no grace. */
+    log = login("rl_grace", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "unavailable");
+    expect_log(log, "rate limited");
+    free(log);
+    path_of(cpath, sizeof(cpath), "conf/%s.conf", "rl_grace");
+    assert_int_equal(tool(&out, "--conf %s cache stats", cpath), 0);
+    const char *open = strstr(out, "OPEN for ");
+    assert_non_null(open);
+    double secs = strtod(open + 9, NULL);
+    if (secs > 60.0)
+        fail_msg("a 429 opened the breaker for %.1f s, more than 60", secs);
+    free(out);
+    assert_int_equal(requests(NULL, 0), 2);
+    free(t);
+}
+
+/* No stored answer serves a token past its exp: not offline_grace, not within leeway. */
+static void attack_grace_never_past_exp(void **state)
+{
+    (void)state;
+    reset();
+    conf("grace_exp", "cache_ttl = 1\noffline_grace = 600\nleeway = 120");
+    char *t = standin_mint("OI_V2", "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ttl\":2}");
+    free(login("grace_exp", "alice", t, PAM_SUCCESS, "miss", "ok"));
+    nap(2300);
+    override("{\"status\":503,\"content_type\":\"application/json\",\"body\":\"{}\"}");
+    char *log = login("grace_exp", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status");
+    if (strstr(log, "offline grace") != NULL)
+        fail_msg("offline grace past exp");
+    free(log);
+    free(t);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--write-services") == 0)
@@ -839,6 +947,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(ratelimit_respected),
         cmocka_unit_test(failover),
         cmocka_unit_test(no_token_on_disk),
+        cmocka_unit_test(attack_refusal_never_allows),
+        cmocka_unit_test(attack_stricter_trust_not_from_cache),
+        cmocka_unit_test(attack_429_is_not_offline),
+        cmocka_unit_test(attack_grace_never_past_exp),
     };
     int rc = cmocka_run_group_tests_name("cache", tests, NULL, NULL);
     curl_global_cleanup();

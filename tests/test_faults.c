@@ -30,6 +30,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
@@ -329,24 +330,38 @@ static const struct fcase cases[] = {
      .body = "{\"active\":true,\"sub\":\"alice\",\"token_use\":\"access_token\"" EXPOK "}",
      .auth_rc = PAM_AUTH_ERR, .reason = "client", .requests = 1},
 
-    /* --- A hostile or broken server echoes the token back in what the module logs: it must not
-     * reach the log, not even in part (src/login.c withholds such text). --- */
-#define ECHO(n, code, ct, body_, extra, rc, r, text)                                               \
-    {.name = n, .group = "echo", .status = code, .ctype = ct, .body = body_, .ov = extra, .auth_rc = rc,   \
-     .reason = r, .log = text, .requests = 1}
-    ECHO("echo_token_in_error", 400, JSON, "{\"error\":\"@TOKEN@\"}", NULL, UNAVAIL, "http_status", "HTTP 400"),
-    ECHO("echo_token_in_location", 302, JSON, "", "\"headers\":{\"Location\":\"@URL@/login?token=@TOKEN@\"}",
-         UNAVAIL, "http_status", "HTTP 302"),
-    ECHO("echo_token_in_content_type", 200, "text/plain; t=@TOKEN@", ANS(EXPOK), NULL, UNAVAIL, "bad_answer",
-         "not application/json"),
-    ECHO("echo_token_in_ratelimit_reset", 429, JSON, "{}", "\"headers\":{\"x-ratelimit-reset\":\"@TOKEN@\"}",
-         UNAVAIL, "http_status", "HTTP 429"),
+    /* --- A hostile or broken server echoes a secret of the request (the token, the client secret,
+     * the Basic header, an API key) in what it sends back: the answer is refused as a whole (not
+     * used, logged, stored or exported), and no piece of the secret reaches the log. --- */
+#define ECHO_LOG "repeats a secret of the request"
+#define ECHO(n, code, ct, body_, extra, conf_) \
+    {.name = n, .group = "echo", .status = code, .ctype = ct, .body = body_, .ov = extra, .conf = conf_, \
+     .auth_rc = UNAVAIL, .reason = "bad_answer", .log = ECHO_LOG, .requests = 1}
+#define BEARER "auth = bearer\nsecret_file = @RUN@/perm/safe.key"
+    ECHO("echo_token_in_error", 400, JSON, "{\"error\":\"@TOKEN@\"}", NULL, NULL),
+    ECHO("echo_token_in_location", 302, JSON, "", "\"headers\":{\"Location\":\"@URL@/login?token=@TOKEN@\"}", NULL),
+    ECHO("echo_token_in_content_type", 200, "text/plain; t=@TOKEN@", ANS(EXPOK), NULL, NULL),
+    ECHO("echo_token_in_ratelimit_reset", 429, JSON, "{}", "\"headers\":{\"x-ratelimit-reset\":\"@TOKEN@\"}", NULL),
     ECHO("echo_token_as_sub", 200, HYDRA_CT,
          "{\"active\":true,\"sub\":\"@TOKEN@\",\"client_id\":\"ssh-cli\",\"token_use\":\"access_token\"" EXPOK "}",
-         NULL, PAM_AUTH_ERR, "user_mismatch", NULL),
+         NULL, NULL),
     ECHO("echo_token_as_client_id", 200, HYDRA_CT,
          "{\"active\":true,\"sub\":\"alice\",\"client_id\":\"@TOKEN@\",\"token_use\":\"access_token\"" EXPOK "}",
-         NULL, PAM_AUTH_ERR, "client", NULL),
+         NULL, NULL),
+    /* A truncated copy (the last 20 characters) in a claim that is never logged: still refused. */
+    ECHO("echo_token_piece_in_ext", 200, HYDRA_CT,
+         "{\"active\":true,\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"token_use\":\"access_token\","
+         "\"ext\":{\"seen\":\"@TOKEN_TAIL@\"}" EXPOK "}",
+         NULL, NULL),
+    ECHO("echo_client_secret_in_error", 401, JSON, "{\"error\":\"invalid_client\",\"error_description\":\"@SECRET@\"}",
+         NULL, NULL),
+    ECHO("echo_basic_header_in_location", 302, JSON, "", "\"headers\":{\"Location\":\"@URL@/?a=@BASIC@\"}", NULL),
+    ECHO("echo_api_key_in_error", 401, JSON, "{\"error\":\"bad key @APIKEY@\"}", NULL, BEARER),
+    ECHO("echo_api_key_in_ratelimit_reset", 429, JSON, "{}", "\"headers\":{\"x-ratelimit-reset\":\"@APIKEY@\"}", BEARER),
+    ECHO("echo_api_key_in_content_type", 200, "application/json; k=@APIKEY@", ANS(EXPOK), NULL, BEARER),
+    ECHO("echo_api_key_as_sub", 200, HYDRA_CT,
+         "{\"active\":true,\"sub\":\"@APIKEY@\",\"client_id\":\"ssh-cli\",\"token_use\":\"access_token\"" EXPOK "}",
+         NULL, BEARER),
 
     /* --- Unsafe files: PAM_SERVICE_ERR and a line naming the file; nothing is sent. --- */
     /* The conf file is read before anything else: no audit line. The secret and the map are read
@@ -401,6 +416,10 @@ static char *expand(const char *in, enum standin si, const char *token)
          *refused = port_url("OI_REFUSED_PORT"), *hole = port_url("OI_BLACKHOLE_PORT"),
          *silent = port_url("OI_SILENT_PORT"), *reset = port_url("OI_RESET_PORT"),
          *plain = port_url("OI_PLAIN_PORT");
+    /* The Authorization value as the module sends it: base64 of "pam-faults:" and the secret. */
+    char pair[512], basic[1024];
+    int plen = snprintf(pair, sizeof(pair), "pam-faults:%s", tc_env("OI_CLIENT_SECRET"));
+    EVP_EncodeBlock((unsigned char *)basic, (const unsigned char *)pair, plen);
     const char *names[][2] = {
         {"@CA@", tc_env("OI_CA")},
         {"@OTHER_CA@", tc_env("OI_OTHER_CA")},
@@ -415,7 +434,11 @@ static char *expand(const char *in, enum standin si, const char *token)
         {"@PLAIN@", plain},
         {"@DELAY@", delay},
         {"@DRIP@", drip},
+        {"@TOKEN_TAIL@", token ? token + strlen(token) - 20 : NULL},
         {"@TOKEN@", token},
+        {"@SECRET@", tc_env("OI_CLIENT_SECRET")},
+        {"@BASIC@", basic},
+        {"@APIKEY@", tc_env("OI_API_KEY")},
     };
     size_t cap = strlen(in) * 8 + 4096, o = 0;
     char *out = calloc(1, cap);
@@ -497,8 +520,9 @@ static void base_conf(const struct fcase *c, char *text, size_t len)
     char *target = c->target ? expand(c->target, c->si, NULL) : standin_admin_url(standin_env[c->si]);
     size_t o = (size_t)snprintf(text, len,
                                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\ntimeout_ms = %s\n"
-                                "connect_timeout_ms = %s\n",
-                                c->name, target, tc_env("OI_TIMEOUT_MS"), tc_env("OI_CONNECT_TIMEOUT_MS"));
+                                "connect_timeout_ms = %s\nstate_dir = %s/state\n",
+                                c->name, target, tc_env("OI_TIMEOUT_MS"), tc_env("OI_CONNECT_TIMEOUT_MS"),
+                                tc_env("OI_RUN_DIR"));
     if (!sets_key(c, "ca_file"))
         o += (size_t)snprintf(text + o, len - o, "ca_file = %s\n", tc_env("OI_CA"));
     if (!sets_key(c, "auth") && c->pf != PF_SECRET)

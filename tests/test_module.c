@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <libpamtest.h>
+#include <openssl/evp.h>
 #include <security/pam_appl.h>
 
 #include "standin_client.h"
@@ -416,6 +417,49 @@ static const struct mcase cases[] = {
      .mint = "{" ALICE "}", .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer",
      .log = "answer larger than", .requests = 1, .acct_rc = -1},
 
+    /* The attacker's side (the security review): what a password, a hostile server, a
+     * case-folding user database and a misleading account line must not achieve. */
+    /* Another host: another host key (state_dir) and so another fingerprint of the same token. */
+    {.name = "fp_other_host", .args = "state_dir=@RUN@/state-other", .user = "alice", .mint = "{" ALICE "}",
+     .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
+    {.name = "attack_password_with_dot_not_sent", .user = "alice", .literal = "Summer.2024",
+     .auth_rc = PAM_AUTH_ERR, .reason = "malformed", .log = "token=- reason=malformed", .requests = 0,
+     .acct_rc = -1},
+    {.name = "attack_password_rfc7662_not_sent", .bare = true,
+     .conf = "flavor = rfc7662\nintrospect_url = @URL@/admin/oauth2/introspect\nauth = none\nca_file = @CA@\n"
+             "allowed_clients = ssh-cli",
+     .user = "alice", .literal = "hunter2", .auth_rc = PAM_AUTH_ERR, .reason = "malformed",
+     .log = "token=- reason=malformed", .requests = 0, .acct_rc = -1},
+    /* json-c reads "active\u0000" as "active". */
+    {.name = "attack_nul_in_key_active", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"application/json\",\"body\":"
+                 "\"{\\\"active\\\\u0000\\\":true,\\\"sub\\\":\\\"alice\\\",\\\"client_id\\\":\\\"ssh-cli\\\","
+                 "\\\"token_use\\\":\\\"access_token\\\",\\\"exp\\\":9999999999}\"}",
+     .literal = "ory_at_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+     .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer", .log = "a key holds a NUL", .requests = 1,
+     .acct_rc = -1},
+    {.name = "attack_nul_in_key_sub", .user = "alice",
+     .override = "{\"status\":200,\"content_type\":\"application/json\",\"body\":"
+                 "\"{\\\"active\\\":true,\\\"sub\\\\u0000\\\":\\\"alice\\\",\\\"client_id\\\":\\\"ssh-cli\\\","
+                 "\\\"token_use\\\":\\\"access_token\\\",\\\"exp\\\":9999999999}\"}",
+     .literal = "ory_at_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+     .auth_rc = PAM_AUTHINFO_UNAVAIL, .reason = "bad_answer", .log = "a key holds a NUL", .requests = 1,
+     .acct_rc = -1},
+    /* SSSD with AD folds case: the token of "Alice" must not open the account alice. */
+    {.name = "attack_case_folded_account", .user = "Alice",
+     .mint = "{\"sub\":\"Alice\",\"client_id\":\"ssh-cli\"}", .auth_rc = PAM_USER_UNKNOWN,
+     .reason = "account_name", .requests = 1, .acct_rc = -1},
+    /* An account line may only carry what acct_mgmt re-checks. */
+    {.name = "attack_account_line_audience", .acct_args = "audience=ssh://fleet", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1,
+     .acct_rc = PAM_SERVICE_ERR, .log = "pam.d account line: audience: has no effect here"},
+    /* A CA file in a directory others can write is no trust anchor. */
+    {.name = "attack_ca_file_in_open_directory", .bare = true,
+     .conf = "admin_url = @URL@\nca_file = @RUN@/open-dir/ca.crt\nallowed_clients = ssh-cli", .user = "alice",
+     .mint = "{" ALICE "}", .auth_rc = PAM_SERVICE_ERR, .reason = "config",
+     .log = "open-dir is writable by group or others",
+     .requests = 0, .acct_rc = -1},
+
     /* Configuration errors: PAM_SERVICE_ERR and one line naming the key; no audit line. */
     {.name = "config_unknown_key", .args = "bogus=1", .user = "alice", .literal = "x",
      .auth_rc = PAM_SERVICE_ERR, .log = "configuration error: pam.d line: bogus: unknown option",
@@ -504,6 +548,13 @@ static int write_services(void)
     tc_write_file(path, "# the third line lacks an account\nalice@example.com alice\nalice\n", 0644);
     snprintf(path, sizeof(path), "%s/changing.map", run);
     tc_write_file(path, "alice  alice\n", 0644);
+    snprintf(path, sizeof(path), "%s/open-dir", run);
+    mkdir(path, 0700);
+    chmod(path, 0777);
+    snprintf(path, sizeof(path), "%s/open-dir/ca.crt", run);
+    char *ca = tc_read_all(tc_env("OI_CA"));
+    tc_write_file(path, ca, 0644);
+    free(ca);
     snprintf(path, sizeof(path), "%s/passdb", run);
     tc_write_file(path, "alice:hunter2:stack_password_falls_through\nalice:hunter2:stack_wrong_password\n",
                   0600);
@@ -526,9 +577,12 @@ static int write_services(void)
         char *args = expand(c->args ? c->args : "", c->si);
         char *acct = expand(c->acct_args ? c->acct_args : "", c->si);
         char *after = expand(c->auth_after ? c->auth_after : "", c->si);
-        snprintf(text, sizeof(text), "auth %s %s conf=%s %s\n%s\naccount %s %s conf=%s %s %s\n%s",
-                 c->auth_control ? c->auth_control : "required", module, conf_path, args, after,
-                 c->acct_sufficient ? "sufficient" : "required", module, conf_path,
+        char state[1100] = "";
+        if (strstr(args, "state_dir=") == NULL)
+            snprintf(state, sizeof(state), "state_dir=%s/state", run);
+        snprintf(text, sizeof(text), "auth %s %s conf=%s %s %s\n%s\naccount %s %s conf=%s %s %s %s\n%s",
+                 c->auth_control ? c->auth_control : "required", module, conf_path, state, args, after,
+                 c->acct_sufficient ? "sufficient" : "required", module, conf_path, state,
                  c->conf_file ? args : "", acct,
                  c->acct_sufficient ? "account required pam_deny.so\n" : "");
         free(after);
@@ -573,6 +627,28 @@ static const char *form_value(json_object *req, const char *field)
 
 /* --- running one case --- */
 
+/* _pamtest with the module's syslog lines (on stderr through pam_wrapper) captured: the log. */
+static char *logged_pamtest(const char *service, const char *user, struct pamtest_conv_data *conv,
+                            struct pam_testcase *tests, size_t ntests, enum pamtest_err *perr)
+{
+    char logpath[4096];
+    snprintf(logpath, sizeof(logpath), "%s/%s.log", tc_env("OI_RUN_DIR"), service);
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    *perr = _pamtest(service, user, conv, tests, ntests, NULL);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char *log = tc_read_all(logpath);
+    assert_non_null(log);
+    fprintf(stderr, "---- %s log:\n%s", service, log);
+    return log;
+}
+
 static void run_case(void **state)
 {
     const struct mcase *c = *state;
@@ -600,22 +676,8 @@ static void run_case(void **state)
     };
     size_t ntests = c->acct_rc == -1 ? 1 : 2;
 
-    /* The module's syslog lines arrive on stderr through pam_wrapper: capture them. */
-    char logpath[4096];
-    snprintf(logpath, sizeof(logpath), "%s/%s.log", tc_env("OI_RUN_DIR"), c->name);
-    fflush(stderr);
-    int saved = dup(2);
-    int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(saved >= 0 && fd >= 0);
-    dup2(fd, 2);
-    close(fd);
-    enum pamtest_err perr = _pamtest(c->name, c->user, &conv, tests, ntests, NULL);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    char *log = tc_read_all(logpath);
-    assert_non_null(log);
-    fprintf(stderr, "---- %s log:\n%s", c->name, log);
+    enum pamtest_err perr;
+    char *log = logged_pamtest(c->name, c->user, &conv, tests, ntests, &perr);
 
     if (perr != PAMTEST_ERR_OK) {
         const struct pam_testcase *failed = _pamtest_failed_case(tests, ntests);
@@ -748,6 +810,43 @@ static void env_exported(void **state)
     free(token);
 }
 
+/* The audit fingerprint of one login through service (8 hex digits) into fp. */
+static void fingerprint_of(const char *service, const char *token, char fp[9])
+{
+    const char *answers[] = {token, NULL};
+    struct pamtest_conv_data conv = {.in_echo_off = answers};
+    struct pam_testcase tests[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    enum pamtest_err perr;
+    char *log = logged_pamtest(service, "alice", &conv, tests, 1, &perr);
+    assert_int_equal(perr, PAMTEST_ERR_OK);
+    const char *at = strstr(log, " token=fp:");
+    assert_non_null(at);
+    snprintf(fp, 9, "%.8s", at + 10);
+    free(log);
+}
+
+/* The fingerprint is keyed by the host key in state_dir: the lines of one token join on one
+ * host, another host (key) gives another, and nobody can check a guessed password against it,
+ * as they could against a plain SHA-256. */
+static void fingerprint_keyed(void **state)
+{
+    (void)state;
+    char *token = standin_mint(standin_env[V2], "{" ALICE "}");
+    char a[9], b[9], other[9], plain[9];
+    fingerprint_of("ok_v2", token, a);
+    fingerprint_of("ok_v2", token, b);
+    fingerprint_of("fp_other_host", token, other);
+    unsigned char md[32];
+    unsigned int n = 0;
+    EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL);
+    snprintf(plain, sizeof(plain), "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, other);
+    assert_string_not_equal(a, plain);
+    assert_string_not_equal(other, plain);
+    free(token);
+}
+
 /* A failed second attempt in the same handle withdraws the first success from acct_mgmt. */
 static void reauth_failure_forgets_success(void **state)
 {
@@ -831,7 +930,8 @@ int main(int argc, char **argv)
                                  cmocka_unit_test(conversation_failures),
                                  cmocka_unit_test(reauth_failure_forgets_success),
                                  cmocka_unit_test(acct_after_map_change),
-                                 cmocka_unit_test(env_exported)};
+                                 cmocka_unit_test(env_exported),
+                                 cmocka_unit_test(fingerprint_keyed)};
     size_t n_extra = sizeof(extra) / sizeof(extra[0]);
     for (size_t i = 0; i < n_extra; i++)
         tests[N_CASES + i] = extra[i];

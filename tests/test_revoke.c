@@ -55,30 +55,30 @@ static const struct rcase cases[] = {
      .conf = "revoke_on_close = login",
      .mint = "{" ALICE "}",
      .sent = {LOGIN_V2 "subject=alice"},
-     .log = "revoke_on_close user=alice sub=alice: login sessions revoked (HTTP 204",
+     .log = "revoke_on_close user=alice sub=alice: login sessions: request accepted (HTTP 204",
      .log2 = "tokens already issued stay active until they expire"},
     {.name = "close_login_by_sid",
      .conf = "revoke_on_close = login\nsid_claim = ext.sid",
      .mint = "{" ALICE ",\"ext\":{\"sid\":\"sess-42\"}}",
      .sent = {LOGIN_V2 "sid=sess-42"},
-     .log = "revoke_on_close user=alice sub=alice sid=sess-42: login session revoked (HTTP 204"},
+     .log = "revoke_on_close user=alice sub=alice sid=sess-42: login session: request accepted (HTTP 204"},
     {.name = "close_sid_claim_absent",
      .conf = "revoke_on_close = login\nsid_claim = ext.sid",
      .mint = "{" ALICE "}",
      .sent = {LOGIN_V2 "subject=alice"},
-     .log = "revoke_on_close user=alice sub=alice: login sessions revoked"},
+     .log = "revoke_on_close user=alice sub=alice: login sessions: request accepted"},
     {.name = "close_login_consent",
      .conf = "revoke_on_close = login,consent",
      .mint = "{" ALICE "}",
      .sent = {LOGIN_V2 "subject=alice", CONSENT_V2 "subject=alice&client=ssh-cli"},
-     .log = "revoke_on_close user=alice sub=alice client_id=ssh-cli: consent sessions revoked "
-            "(HTTP 204",
-     .log2 = "their access and refresh tokens are now inactive"},
+     .log = "revoke_on_close user=alice sub=alice client_id=ssh-cli: consent sessions: request "
+            "accepted (HTTP 204",
+     .log2 = "the tokens of such consent sessions are inactive now"},
     {.name = "close_consent_only_on_line",
      .session_args = "revoke_on_close=consent",
      .mint = "{" ALICE "}",
      .sent = {CONSENT_V2 "subject=alice&client=ssh-cli"},
-     .log = "consent sessions revoked"},
+     .log = "consent sessions: request accepted"},
     {.name = "close_off_by_default", .mint = "{" ALICE "}", .sent = {NULL}},
     {.name = "close_off_on_line",
      .conf = "revoke_on_close = login",
@@ -91,24 +91,25 @@ static const struct rcase cases[] = {
      .mint = "{" ALICE "}",
      .sent = {"DELETE /oauth2/auth/sessions/login subject=alice",
               "DELETE /oauth2/auth/sessions/consent subject=alice&client=ssh-cli"},
-     .log = "login sessions revoked (HTTP 204"},
+     .log = "login sessions: request accepted (HTTP 204"},
     {.name = "close_subject_encoded",
      .conf = "revoke_on_close = login,consent\nuser_regex = ([a-z]+)@example\\.com",
      .mint = "{\"sub\":\"alice@example.com\",\"client_id\":\"ssh-cli\"}",
      .sent = {LOGIN_V2 "subject=alice%40example.com",
               CONSENT_V2 "subject=alice%40example.com&client=ssh-cli"},
-     .log = "sub=alice@example.com: login sessions revoked"},
+     .log = "sub=alice@example.com: login sessions: request accepted"},
     {.name = "close_network_key",
      .si = NET,
      .conf = "auth = bearer\nsecret_file = @NETKEY@\nrevoke_on_close = login",
      .mint = "{" ALICE "}",
      .sent = {LOGIN_V2 "subject=alice"},
-     .log = "login sessions revoked (HTTP 204"},
+     .log = "login sessions: request accepted (HTTP 204"},
     {.name = "close_without_login",
      .conf = "revoke_on_close = login,consent",
      .sent = {NULL},
      .log =
-         "revoke_on_close: nothing revoked: this module authenticated nobody in this PAM handle"},
+         "revoke_on_close user=alice: nothing revoked: this module authenticated nobody in this PAM "
+         "handle, and the PAM environment holds no login it exported"},
     {.name = "close_server_500",
      .conf = "revoke_on_close = login",
      .mint = "{" ALICE "}",
@@ -180,14 +181,35 @@ static int write_services(void)
     tc_write_file(path,
                   "auth required pam_deny.so\naccount required pam_deny.so\nsession required pam_deny.so\n",
                   0644);
+    /* sshd's keyboard-interactive login: authentication in one handle (a child process), the
+     * session in another that only gets the PAM environment; here with and without pam_env
+     * reading ~/.pam_environment, as Debian's /etc/pam.d/sshd does. */
+    char *v2_url = standin_admin_url(standin_env[V2]);
+    snprintf(text, sizeof(text),
+             "admin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n"
+             "user_claim = ext.unix_user\nrevoke_on_close = login,consent\n",
+             v2_url, tc_env("OI_CA"), run);
+    free(v2_url);
+    snprintf(path, sizeof(path), "%s/conf/split.conf", run);
+    tc_write_file(path, text, 0600);
+    for (int with_pam_env = 0; with_pam_env < 2; with_pam_env++) {
+        snprintf(text, sizeof(text),
+                 "auth required %s conf=%s/conf/split.conf\naccount required %s conf=%s/conf/split.conf\n"
+                 "%ssession required %s conf=%s/conf/split.conf\n",
+                 module, run, module, run, with_pam_env ? "session required pam_env.so user_readenv=1 readenv=0\n" : "",
+                 module, run);
+        snprintf(path, sizeof(path), "%s/svc/%s", run, with_pam_env ? "split_pam_env" : "split");
+        tc_write_file(path, text, 0644);
+    }
     for (size_t i = 0; i < N_CASES; i++) {
         const struct rcase *c = &cases[i];
         char *url = standin_admin_url(standin_env[c->si]), *extra = expand(c->conf ? c->conf : "");
         char *sargs = expand(c->session_args ? c->session_args : "");
         char conf[1024];
         snprintf(conf, sizeof(conf), "%s/conf/%s.conf", run, c->name);
-        snprintf(text, sizeof(text), "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\n%s\n",
-                 c->name, url, tc_env("OI_CA"), extra);
+        snprintf(text, sizeof(text),
+                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n%s\n",
+                 c->name, url, tc_env("OI_CA"), run, extra);
         tc_write_file(conf, text, 0600);
         snprintf(text, sizeof(text),
                  "auth required %s conf=%s\naccount required %s conf=%s\nsession required %s "
@@ -444,21 +466,180 @@ static void sid_exported(void **state)
     }
 }
 
+/* ---- sshd's keyboard-interactive shape: the session handle has only the PAM environment ---- */
+
+static int no_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+    (void)n, (void)msg, (void)resp, (void)data;
+    return PAM_CONV_ERR;
+}
+
+/* Authenticate user with token in one handle and return its PAM environment (NULL-terminated,
+ * pamtest_free_env); the audit log goes to the capture. */
+static char **auth_env(const char *service, const char *user, const char *token)
+{
+    const char *answers[] = {token, NULL};
+    struct pamtest_conv_data conv = {.in_echo_off = answers};
+    struct pam_testcase tests[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+        pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+    };
+    enum pamtest_err perr = _pamtest(service, user, &conv, tests, 3, NULL);
+    if (perr != PAMTEST_ERR_OK)
+        fail_msg("%s: %s", service, pamtest_strerror(perr));
+    return tests[2].case_out.envlist;
+}
+
+/* A new handle for user on service, given env (as sshd imports the child's), opened and closed.
+ * Returns the number of DELETE requests the v2 stand-in saw. */
+static int close_in_new_handle(const char *service, const char *user, const char *const *env)
+{
+    struct pam_conv conv = {no_conv, NULL};
+    pam_handle_t *ph = NULL;
+    assert_int_equal(pam_start(service, user, &conv, &ph), PAM_SUCCESS);
+    for (const char *const *e = env; e && *e; e++)
+        assert_int_equal(pam_putenv(ph, *e), PAM_SUCCESS);
+    assert_int_equal(pam_open_session(ph, 0), PAM_SUCCESS);
+    int rc = pam_close_session(ph, 0);
+    pam_end(ph, rc);
+    assert_int_equal(rc, PAM_SUCCESS);
+    json_object *list = requests(V2);
+    int deletes = 0;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        char d[512];
+        describe_request(list, i, d, sizeof(d));
+        deletes += strncmp(d, "DELETE ", 7) == 0;
+    }
+    json_object_put(list);
+    return deletes;
+}
+
+static const char *env_value(char **env, const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = env; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+/* The subject as the server issued it: '=', ',', a space, UTF-8 and '%'. */
+#define ODD_SUB "uid=carol,ou=people \xc3\xbc%"
+#define ODD_TOKEN "{\"sub\":\"" ODD_SUB "\",\"client_id\":\"ssh-cli\",\"ext\":{\"unix_user\":\"alice\"}}"
+
+/* The facts go through the environment losslessly, and the session handle revokes exactly that
+ * subject, as sshd's monitor does after a keyboard-interactive login. */
+static void split_handle_revokes_exact_subject(void **state)
+{
+    (void)state;
+    reset_all();
+    char *token = standin_mint(standin_env[V2], ODD_TOKEN);
+    struct capture cap;
+    capture_start(&cap, "split_exact");
+    char **env = auth_env("split", "alice", token);
+    int deletes = close_in_new_handle("split", "alice", (const char *const *)env);
+    char *log = capture_end(&cap, "split_exact");
+    const char *sub = env_value(env, "OAUTH2_SUB");
+    if (sub == NULL || strcmp(sub, "uid=carol,ou=people %C3%BC%25") != 0)
+        fail_msg("OAUTH2_SUB is \"%s\", expected the lossless \"uid=carol,ou=people %%C3%%BC%%25\"", sub ? sub : "(unset)");
+    assert_non_null(env_value(env, "OAUTH2_MAC"));
+    assert_int_equal(deletes, 2);
+    json_object *list = requests(V2);
+    char d[512], want[512];
+    describe_request(list, json_object_array_length(list) - 2, d, sizeof(d));
+    snprintf(want, sizeof(want), LOGIN_V2 "subject=uid%%3Dcarol%%2Cou%%3Dpeople+%%C3%%BC%%25");
+    if (strcmp(d, want) != 0)
+        fail_msg("the login DELETE is \"%s\", expected \"%s\"", d, want);
+    json_object_put(list);
+    if (strstr(log, "consent sessions: request accepted") == NULL)
+        fail_msg("no consent revocation logged");
+    pamtest_free_env(env);
+    free(log);
+    free(token);
+}
+
+/* ~/.pam_environment (pam_env user_readenv=1) names another person: the MAC no longer holds,
+ * nothing is revoked, and the log says why. */
+static void split_handle_pam_env_forgery_refused(void **state)
+{
+    (void)state;
+    reset_all();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/home/alice/.pam_environment", tc_env("OI_RUN_DIR"));
+    tc_write_file(path, "OAUTH2_SUB DEFAULT=victim\nOAUTH2_CLIENT_ID DEFAULT=ssh-cli\n", 0644);
+    char *token = standin_mint(standin_env[V2], "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ext\":{\"unix_user\":\"alice\"}}");
+    struct capture cap;
+    capture_start(&cap, "split_forged");
+    char **env = auth_env("split_pam_env", "alice", token);
+    int deletes = close_in_new_handle("split_pam_env", "alice", (const char *const *)env);
+    char *log = capture_end(&cap, "split_forged");
+    unlink(path);
+    assert_int_equal(deletes, 0);
+    if (strstr(log, "are not the ones this module exported for this user and service") == NULL)
+        fail_msg("the refusal is not logged");
+    pamtest_free_env(env);
+    free(log);
+    free(token);
+}
+
+/* With no login at all, forged values and a made-up MAC revoke nothing. */
+static void split_handle_forged_without_login(void **state)
+{
+    (void)state;
+    reset_all();
+    const char *env[] = {"OAUTH2_SUB=victim", "OAUTH2_CLIENT_ID=ssh-cli",
+                         "OAUTH2_MAC=0000000000000000000000000000000000000000000000000000000000000000", NULL};
+    const char *no_mac[] = {"OAUTH2_SUB=victim", NULL};
+    struct capture cap;
+    capture_start(&cap, "split_no_login");
+    int a = close_in_new_handle("split", "alice", env);
+    int b = close_in_new_handle("split", "alice", no_mac);
+    char *log = capture_end(&cap, "split_no_login");
+    assert_int_equal(a + b, 0);
+    assert_non_null(strstr(log, "are not the ones this module exported"));
+    assert_non_null(strstr(log, "holds no login it exported"));
+    free(log);
+}
+
+/* alice's exported facts in bob's session: the MAC binds them to alice. */
+static void split_handle_other_user_refused(void **state)
+{
+    (void)state;
+    reset_all();
+    char *token = standin_mint(standin_env[V2], "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ext\":{\"unix_user\":\"alice\"}}");
+    struct capture cap;
+    capture_start(&cap, "split_other_user");
+    char **env = auth_env("split", "alice", token);
+    int deletes = close_in_new_handle("split", "bob", (const char *const *)env);
+    char *log = capture_end(&cap, "split_other_user");
+    assert_int_equal(deletes, 0);
+    assert_non_null(strstr(log, "revoke_on_close user=bob: nothing revoked"));
+    pamtest_free_env(env);
+    free(log);
+    free(token);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--write-services") == 0)
         return write_services();
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct CMUnitTest tests[N_CASES + 2];
+    struct CMUnitTest tests[N_CASES + 6];
     for (size_t i = 0; i < N_CASES; i++) {
         struct CMUnitTest t = {cases[i].name, run_case, NULL, NULL, (void *)(uintptr_t)&cases[i]};
         tests[i] = t;
     }
     struct CMUnitTest extra[] = {cmocka_unit_test(token_after_logout),
-                                 cmocka_unit_test(sid_exported)};
-    tests[N_CASES] = extra[0];
-    tests[N_CASES + 1] = extra[1];
-    int rc = _cmocka_run_group_tests("revoke_on_close", tests, N_CASES + 2, NULL, NULL);
+                                 cmocka_unit_test(sid_exported),
+                                 cmocka_unit_test(split_handle_revokes_exact_subject),
+                                 cmocka_unit_test(split_handle_pam_env_forgery_refused),
+                                 cmocka_unit_test(split_handle_forged_without_login),
+                                 cmocka_unit_test(split_handle_other_user_refused)};
+    size_t n_extra = sizeof(extra) / sizeof(extra[0]);
+    for (size_t i = 0; i < n_extra; i++)
+        tests[N_CASES + i] = extra[i];
+    int rc = _cmocka_run_group_tests("revoke_on_close", tests, N_CASES + n_extra, NULL, NULL);
     curl_global_cleanup();
     return rc;
 }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # oauth2-introspect, the built tool, against Hydra stand-ins (v2, v1, v25, Ory Network) over HTTPS:
 #   revoke: the DELETE paths and parameters per flavour, sid vs subject, URL-encoding, consent with
-#           client, the server's 400 and 500, a dead server, --dry-run, --from-pam, and a token
-#           refused after --consent;
+#           client, the server's 400 and 500, a dead server, --dry-run, a token refused after
+#           --consent, and --from-pam refused whatever the environment says;
 #   check:  accepted, refused (client, user, inactive, malformed, root) and unreachable, on a pipe
 #           and on a terminal (no echo);
 #   ping:   every step OK, and each step failing: DNS, connect, TLS, credentials, health;
@@ -28,16 +28,16 @@ uid=$(id -u "$USR" 2>/dev/null || echo 0)
 
 conf() { # NAME STANDIN [extra lines]: a conf file for that stand-in
     f=$RUN/$1.conf
-    printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\n%s\n' "$(url "$2")" "$RUN/pki/ca.crt" "${3:-}" >"$f"
+    printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\n%s\n' "$(url "$2")" "$RUN/pki/ca.crt" "$RUN/state" "${3:-}" >"$f"
     chmod 600 "$f"
 }
 conf v2 v2; conf v1 v1 "flavor = hydra-v1"; conf v25 v25
 conf net net "auth = bearer
 secret_file = $RUN/network.key"
 conf netnokey net
-printf 'introspect_url = %s/admin/oauth2/introspect\nflavor = rfc7662\nauth = none\nca_file = %s\nallowed_clients = ssh-cli\n' \
-    "$(url v2)" "$RUN/pki/ca.crt" >"$RUN/rfc.conf" && chmod 600 "$RUN/rfc.conf"
-printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\n' "$DEAD" "$RUN/pki/ca.crt" >"$RUN/dead.conf"
+printf 'introspect_url = %s/admin/oauth2/introspect\nflavor = rfc7662\nauth = none\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\n' \
+    "$(url v2)" "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/rfc.conf" && chmod 600 "$RUN/rfc.conf"
+printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\n' "$DEAD" "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/dead.conf"
 chmod 600 "$RUN/dead.conf"
 printf '# subject  account\nalice@example.com  %s\n' "$USR" >"$RUN/tool.map" && chmod 644 "$RUN/tool.map"
 
@@ -95,7 +95,8 @@ report "--conf takes a path relative to the working directory"
 # ---- revoke -----------------------------------------------------------------------------------
 resetall; add_session v2 alice s-a1; add_session v2 alice s-a2; add_session v2 bob s-b1
 run revoke_v2_subject 0 --conf "$RUN/v2.conf" revoke --subject alice
-has "$O" "login sessions of subject \"alice\": revoked (DELETE $(url v2)/admin/oauth2/auth/sessions/login?subject=alice: HTTP 204 in"
+has "$O" "login sessions of subject \"alice\": request accepted (DELETE $(url v2)/admin/oauth2/auth/sessions/login?subject=alice: HTTP 204 in"
+has "$O" "; Hydra answers so whether or not there was such a session"
 has "$O" "tokens already issued stay active until they expire; --consent --client CLIENT ends them"
 sent_is v2 "DELETE /admin/oauth2/auth/sessions/login subject=alice"
 [ "$(sessions v2)" = "bob s-b1" ] || problem "sessions left: $(sessions v2 | tr '\n' ' ')"
@@ -103,7 +104,7 @@ report "revoke --subject (hydra): DELETE /admin/oauth2/auth/sessions/login?subje
 
 resetall; add_session v2 alice s-a1
 run revoke_v2_sid 0 --conf "$RUN/v2.conf" revoke --sid s-a2
-has "$O" "login session \"s-a2\": revoked (DELETE $(url v2)/admin/oauth2/auth/sessions/login?sid=s-a2: HTTP 204"
+has "$O" "login session \"s-a2\": request accepted (DELETE $(url v2)/admin/oauth2/auth/sessions/login?sid=s-a2: HTTP 204"
 sent_is v2 "DELETE /admin/oauth2/auth/sessions/login sid=s-a2"
 [ "$(sessions v2 | tr '\n' ' ')" = "bob s-b1 alice s-a1 " ] || problem "sessions left: $(sessions v2 | tr '\n' ' ')"
 report "revoke --sid (hydra): ?sid= and no subject; only that session ends"
@@ -116,7 +117,7 @@ report "revoke --subject with --sid: the login session by sid only (Hydra ignore
 
 resetall; add_session v1 alice v1-s1; add_session v1 bob v1-s2
 run revoke_v1_subject 0 --conf "$RUN/v1.conf" revoke --subject alice
-has "$O" "login sessions of subject \"alice\": revoked (DELETE $(url v1)/oauth2/auth/sessions/login?subject=alice: HTTP 204"
+has "$O" "login sessions of subject \"alice\": request accepted (DELETE $(url v1)/oauth2/auth/sessions/login?subject=alice: HTTP 204"
 sent_is v1 "DELETE /oauth2/auth/sessions/login subject=alice"
 [ "$(sessions v1)" = "bob v1-s2" ] || problem "sessions left: $(sessions v1 | tr '\n' ' ')"
 report "revoke --subject (hydra-v1): DELETE /oauth2/auth/sessions/login?subject="
@@ -130,7 +131,7 @@ report "revoke --sid with hydra-v1: refused with the reason, nothing sent"
 resetall; add_session v25 alice@example.com s1; add_session v25 'a b&sid=x' s2; add_session v25 carol s3
 run revoke_v25_encoded 0 --conf "$RUN/v25.conf" revoke --subject alice@example.com
 run revoke_v25_encoded2 0 --conf "$RUN/v25.conf" revoke --subject 'a b&sid=x'
-has "$O" "login sessions of subject \"a b&sid=x\": revoked (DELETE $(url v25)/admin/oauth2/auth/sessions/login?subject=a+b%26sid%3Dx: HTTP 204"
+has "$O" "login sessions of subject \"a b&sid=x\": request accepted (DELETE $(url v25)/admin/oauth2/auth/sessions/login?subject=a+b%26sid%3Dx: HTTP 204"
 sent_is v25 "DELETE /admin/oauth2/auth/sessions/login subject=alice%40example.com
 DELETE /admin/oauth2/auth/sessions/login subject=a+b%26sid%3Dx"
 [ "$(sessions v25)" = "carol s3" ] || problem "sessions left: $(sessions v25 | tr '\n' ' ')"
@@ -157,7 +158,7 @@ report "revoke with flavor=rfc7662: not available, exit 3, nothing sent"
 
 resetall
 run revoke_neither 3 --conf "$RUN/v2.conf" revoke
-has "$E" "revoke: give --subject SUB or --sid SID (or --from-pam); nothing was sent"
+has "$E" "revoke: give --subject SUB or --sid SID; nothing was sent"
 sent_is v2 ""
 report "revoke with neither subject nor sid: exit 3 before anything is sent"
 
@@ -202,8 +203,8 @@ tok_in "$tokA"
 run consent_before 0 --conf "$RUN/v2.conf" check "$USR"
 has "$O" "decision:  allow"
 run revoke_consent 0 --conf "$RUN/v2.conf" revoke --subject "$USR" --consent --client ssh-cli
-has "$O" "consent sessions of subject \"$USR\" for client \"ssh-cli\": revoked (DELETE $(url v2)/admin/oauth2/auth/sessions/consent?subject=$USR&client=ssh-cli: HTTP 204"
-has "$O" "their access and refresh tokens are revoked too: introspection now answers inactive for them"
+has "$O" "consent sessions of subject \"$USR\" for client \"ssh-cli\": request accepted (DELETE $(url v2)/admin/oauth2/auth/sessions/consent?subject=$USR&client=ssh-cli: HTTP 204"
+has "$O" "the access and refresh tokens of such consent sessions are revoked with them: introspection answers inactive for them"
 lacks "$O" "--consent --client CLIENT ends them"
 run consent_after 1 --conf "$RUN/v2.conf" check "$USR"
 has "$O" "decision:  deny"; has "$O" "reason:    inactive"
@@ -224,34 +225,17 @@ sent_is v1 "DELETE /oauth2/auth/sessions/login subject=alice
 DELETE /oauth2/auth/sessions/consent subject=alice&client=ssh-cli"
 report "revoke --consent (hydra-v1): DELETE /oauth2/auth/sessions/consent?subject=&client="
 
-resetall
-ENVS="PAM_TYPE=close_session OAUTH2_SUB=alice OAUTH2_SID=sess-9 OAUTH2_CLIENT_ID=ssh-cli"
-run from_pam 0 --conf "$RUN/v2.conf" revoke --from-pam --consent
+# The pam_exec hook is gone: a user who writes OAUTH2_* into ~/.pam_environment would have had root
+# revoke another person's sessions. Whatever the environment says, nothing is sent.
+resetall; add_session v2 victim s-v1
+ENVS="PAM_TYPE=close_session OAUTH2_SUB=victim OAUTH2_SID=s-v1 OAUTH2_CLIENT_ID=ssh-cli"
+run from_pam_gone 3 --conf "$RUN/v2.conf" revoke --from-pam --consent
 ENVS=
-has "$O" "login session \"sess-9\": revoked"
-sent_is v2 "DELETE /admin/oauth2/auth/sessions/login sid=sess-9
-DELETE /admin/oauth2/auth/sessions/consent subject=alice&client=ssh-cli"
-report "revoke --from-pam: OAUTH2_SID for the login session, OAUTH2_SUB and OAUTH2_CLIENT_ID for the consent"
-
-resetall
-ENVS="PAM_TYPE=close_session OAUTH2_SUB=alice OAUTH2_SID=sess-9"
-run from_pam_v1 0 --conf "$RUN/v1.conf" revoke --from-pam
-ENVS=
-has "$O" "note: OAUTH2_SID ignored: Hydra 1.x (flavor=hydra-v1) revokes by subject only"
-sent_is v1 "DELETE /oauth2/auth/sessions/login subject=alice"
-report "revoke --from-pam (hydra-v1): by subject, the sid ignored with a note"
-
-resetall
-ENVS="PAM_TYPE=close_session"
-run from_pam_nothing 0 --conf "$RUN/v2.conf" revoke --from-pam
-has "$O" "nothing revoked: OAUTH2_SUB is not set"
-ENVS="PAM_TYPE=open_session OAUTH2_SUB=alice"
-run from_pam_open 3 --conf "$RUN/v2.conf" revoke --from-pam
-has "$O" "nothing revoked: PAM_TYPE is open_session; run --from-pam only at logout (pam_exec type=close_session)"
-ENVS=
-run from_pam_and_subject 3 --conf "$RUN/v2.conf" revoke --from-pam --subject bob
+has "$E" "revoke: --from-pam is gone: it acted, as root, on OAUTH2_* values from the PAM environment"
+has "$E" "set revoke_on_close=login[,consent] on the module's session line"
 sent_is v2 ""
-report "revoke --from-pam: nothing without OAUTH2_SUB (exit 0), never at open_session, not with --subject"
+sessions v2 | grep -qx "victim s-v1" || problem "the victim's session is gone: $(sessions v2 | tr '\n' ' ')"
+report "revoke --from-pam (the old pam_exec hook): refused, exit 3; a forged OAUTH2_SUB revokes nothing"
 
 # ---- check ------------------------------------------------------------------------------------
 resetall
@@ -431,10 +415,10 @@ has "$O" "config     FAIL  command line (--conf, --option): allowed_clients: nee
 report "ping: a configuration error: config FAIL, exit 3"
 
 # ---- the two new options, as every command sees them -------------------------------------------
-printf 'introspect_url = %s/admin/oauth2/introspect\nca_file = %s\nallowed_clients = ssh-cli\n' "$(url v2)" \
-    "$RUN/pki/ca.crt" >"$RUN/v2i.conf" && chmod 600 "$RUN/v2i.conf"
-printf 'introspect_url = %s/custom/check\nca_file = %s\nallowed_clients = ssh-cli\n' "$(url v2)" \
-    "$RUN/pki/ca.crt" >"$RUN/custom.conf" && chmod 600 "$RUN/custom.conf"
+printf 'introspect_url = %s/admin/oauth2/introspect\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\n' "$(url v2)" \
+    "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/v2i.conf" && chmod 600 "$RUN/v2i.conf"
+printf 'introspect_url = %s/custom/check\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\n' "$(url v2)" \
+    "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/custom.conf" && chmod 600 "$RUN/custom.conf"
 cfg_refused() { # NAME CONF EXPECTED-TEXT OPTIONS...
     n=$1 c=$2 text=$3; shift 3
     run "$n" 3 --conf "$RUN/$c.conf" "$@" ping

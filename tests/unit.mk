@@ -1,7 +1,7 @@
 # Unit tests (cmocka): one program per unit of the core library.
 # Included from the top Makefile.am (via tests/Makefile.inc): paths are relative to the top.
 if HAVE_CMOCKA
-unit_tests = tests/unit_cfg tests/unit_precheck tests/unit_introspect tests/unit_policy tests/unit_util tests/unit_usermap
+unit_tests = tests/unit_cfg tests/unit_files tests/unit_precheck tests/unit_introspect tests/unit_policy tests/unit_util tests/unit_usermap
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 endif
@@ -9,6 +9,10 @@ endif
 tests_unit_cfg_SOURCES = tests/unit_cfg.c tests/unit_common.c tests/unit_common.h tests/unit_scratch.h
 tests_unit_cfg_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_cfg_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_files_SOURCES = tests/unit_files.c tests/unit_common.c tests/unit_common.h tests/unit_scratch.h
+tests_unit_files_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_files_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_precheck_SOURCES = tests/unit_precheck.c tests/unit_common.c tests/unit_common.h tests/unit_scratch.h
 tests_unit_precheck_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

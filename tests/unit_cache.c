@@ -187,9 +187,9 @@ static void round_trip_and_ttl(void **state)
     assert_int_equal(e.len, strlen(answer));
     assert_string_equal(e.body, answer);
     oi_cache_entry_free(&e);
-    /* exp caps the TTL (30 < 60); past it the entry is only stale. */
-    assert_int_equal(oi_cache_get(&c, &cfg, &quiet, now + 31, &e), OI_CE_STALE);
-    oi_cache_entry_free(&e);
+    /* exp caps the TTL (30 < 60); past it nothing serves the token, not even offline_grace. */
+    assert_int_equal(oi_cache_get(&c, &cfg, &quiet, now + 30, &e), OI_CE_NONE);
+    assert_int_equal(oi_cache_get(&c, &cfg, &quiet, now + 31, &e), OI_CE_NONE);
     /* Another token, other scopes, another server list: other names. */
     assert_int_equal(oi_cache_select(&c, &cfg, "tok-2", "ssh:login"), 0);
     assert_string_not_equal(c.entry, first);
@@ -291,28 +291,65 @@ static void breaker_backoff(void **state)
     assert_int_equal(oi_cache_open(&c, &cfg, &quiet), OI_OK);
     const char *u = "https://a/admin/oauth2/introspect", *v = "https://b/admin/oauth2/introspect";
     int64_t t = 1000000;
-    assert_false(oi_breaker_is_open(&c, u, t, &st));
-    oi_breaker_record(&c, u, t, false, -1, &st);
-    oi_breaker_record(&c, u, t, false, -1, &st);
-    assert_false(oi_breaker_is_open(&c, u, t, &st));
+    assert_false(oi_breaker_is_open(&c, &cfg, u, t, &st));
+    oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
+    oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
+    assert_false(oi_breaker_is_open(&c, &cfg, u, t, &st));
     assert_int_equal(st.failures, 2);
-    oi_breaker_record(&c, u, t, false, -1, &st);
-    assert_true(oi_breaker_is_open(&c, u, t + 999, &st));
-    assert_false(oi_breaker_is_open(&c, u, t + 1000, &st));
-    assert_false(oi_breaker_is_open(&c, v, t, &st)); /* each server its own */
+    oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
+    assert_true(oi_breaker_is_open(&c, &cfg, u, t + 999, &st));
+    assert_false(oi_breaker_is_open(&c, &cfg, u, t + 1000, &st));
+    assert_false(oi_breaker_is_open(&c, &cfg, v, t, &st)); /* each server its own */
     /* Growing: 2 s, 4 s, ... up to 60 s. */
     long want[] = {2000, 4000, 8000, 16000, 32000, 60000, 60000};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        oi_breaker_record(&c, u, t, false, -1, &st);
+        oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
         assert_int_equal(st.open_until_ms - t, want[i]);
     }
-    oi_breaker_record(&c, u, t, true, -1, &st);
-    assert_false(oi_breaker_is_open(&c, u, t, &st));
+    oi_breaker_record(&c, &cfg, u, t, true, -1, &st);
+    assert_false(oi_breaker_is_open(&c, &cfg, u, t, &st));
     assert_int_equal(st.failures, 0);
-    /* 429: open at once for the reset. */
-    oi_breaker_record(&c, u, t, false, 5000, &st);
-    assert_true(oi_breaker_is_open(&c, u, t + 4999, &st));
-    assert_false(oi_breaker_is_open(&c, u, t + 5000, &st));
+    /* 429: open at once for the reset, and marked: the server answered, it is no outage. */
+    oi_breaker_record(&c, &cfg, u, t, false, 5000, &st);
+    assert_true(st.rate_limited);
+    assert_true(oi_breaker_is_open(&c, &cfg, u, t + 4999, &st));
+    assert_true(st.rate_limited);
+    assert_false(oi_breaker_is_open(&c, &cfg, u, t + 5000, &st));
+    oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
+    assert_false(st.rate_limited);
+    oi_cache_close(&c);
+    oi_config_free(&cfg);
+}
+
+/* Everything that changes whom the module trusts names its own entries and breakers: a line
+ * whose own TLS check would fail is never answered from a laxer line's entry. */
+static void trust_in_names(void **state)
+{
+    static const char *const stricter[] = {"ca_file=/etc/other-ca.pem", "pinned_pubkey=sha256//AAAA",
+                                           "client_cert=/etc/c.pem",     "proxy=http://proxy:3128",
+                                           "ca_dir=/etc/other-certs"};
+    struct oi_config cfg;
+    struct oi_cache c;
+    struct oi_breaker_state st;
+    config_for(&cfg, "trust", "cache_ttl=60");
+    assert_int_equal(oi_cache_open(&c, &cfg, &quiet), OI_OK);
+    assert_int_equal(oi_cache_select(&c, &cfg, "tok", NULL), 0);
+    char plain_entry[80];
+    snprintf(plain_entry, sizeof(plain_entry), "%s", c.entry);
+    const char *u = "https://a/admin/oauth2/introspect";
+    int64_t t = 1000000;
+    oi_breaker_record(&c, &cfg, u, t, false, 5000, &st);
+    assert_true(oi_breaker_is_open(&c, &cfg, u, t, &st));
+    for (size_t i = 0; i < sizeof(stricter) / sizeof(stricter[0]); i++) {
+        struct oi_config other;
+        config_for(&other, "trust", stricter[i]);
+        assert_int_equal(oi_cache_select(&c, &other, "tok", NULL), 0);
+        if (strcmp(c.entry, plain_entry) == 0)
+            fail_msg("%s: the same cache entry as without it", stricter[i]);
+        if (oi_breaker_is_open(&c, &other, u, t, &st))
+            fail_msg("%s: the breaker of the line without it", stricter[i]);
+        oi_config_free(&other);
+    }
     oi_cache_close(&c);
     oi_config_free(&cfg);
 }
@@ -374,6 +411,7 @@ int main(void)
         cmocka_unit_test(round_trip_and_ttl), cmocka_unit_test(denials),
         cmocka_unit_test(tampering),         cmocka_unit_test(breaker_backoff),
         cmocka_unit_test(bound_and_flush),   cmocka_unit_test(unsafe_directory),
+        cmocka_unit_test(trust_in_names),
     };
     return cmocka_run_group_tests_name("unit_cache", tests, setup, teardown);
 }

@@ -1,4 +1,4 @@
-/* Unit tests: cfg.c, the options from the conf file and the pam.d line, and trusted files. */
+/* Unit tests: cfg.c, the options from the conf file and the pam.d line, and the secret file. */
 #include <config.h>
 
 #include <errno.h>
@@ -363,13 +363,26 @@ static void test_number_bounds_accepted(void **state)
 {
     struct oi_config cfg;
     struct oi_config_error err;
-    expect_ok(LOAD(NULL, MIN, "connect_timeout_ms=1", "timeout_ms=1", "leeway=0", "max_token_length=16"),
+    expect_ok(LOAD(NULL, MIN, "connect_timeout_ms=1", "timeout_ms=1", "leeway=0", "min_token_length=1",
+                   "max_token_length=16"),
               &err);
     assert_int_equal(cfg.connect_timeout_ms, 1);
     assert_int_equal(cfg.timeout_ms, 1);
     assert_int_equal(cfg.leeway, 0);
     assert_int_equal(cfg.max_token_length, 16);
+    assert_int_equal(cfg.min_token_length, 1);
     oi_config_free(&cfg);
+}
+
+/* A password is not a token: the shortest secret that is sent must fit under the longest. */
+static void test_min_token_length_above_max(void **state)
+{
+    struct oi_config cfg;
+    struct oi_config_error err;
+    expect_error(LOAD(NULL, MIN, "max_token_length=16"), &cfg, &err, "settings", "min_token_length");
+    assert_non_null(strstr(err.what, "is longer than max_token_length (16)"));
+    expect_error(LOAD(NULL, MIN, "min_token_length=100", "max_token_length=99"), &cfg, &err, "settings",
+                 "min_token_length");
 }
 
 static void test_allowed_clients_star(void **state)
@@ -1499,192 +1512,6 @@ static void test_conf_foreign_owner_refused(void **state)
     free(path);
 }
 
-/* ---- oi_read_trusted_file ---- */
-
-static int read_trusted(const char *path, bool secret, size_t max, char **out, size_t *len,
-                        struct oi_config_error *err)
-{
-    memset(err, 0, sizeof(*err));
-    *len = 12345;
-    return oi_read_trusted_file(path, secret, max, out, len, err);
-}
-
-static void test_trusted_reads_content(void **state)
-{
-    static const char data[] = "line one\nline two\n";
-    char *path = unit_write_text(data, 0644);
-    char *out = NULL;
-    size_t len;
-    struct oi_config_error err;
-    int rc = read_trusted(path, false, 1024, &out, &len, &err);
-    free(path);
-    assert_int_equal(rc, 0);
-    assert_non_null(out);
-    assert_int_equal(len, sizeof(data) - 1);
-    assert_string_equal(out, data);
-    free(out);
-}
-
-static void test_trusted_empty_file(void **state)
-{
-    char *path = unit_write_text("", 0600);
-    char *out = NULL;
-    size_t len;
-    struct oi_config_error err;
-    int rc = read_trusted(path, true, 1024, &out, &len, &err);
-    free(path);
-    assert_int_equal(rc, 0);
-    assert_int_equal(len, 0);
-    assert_non_null(out);
-    assert_string_equal(out, "");
-    free(out);
-}
-
-static void expect_trusted_refused(const char *path, bool secret, size_t max, const char *why)
-{
-    char *out = NULL;
-    size_t len;
-    struct oi_config_error err;
-    int rc = read_trusted(path, secret, max, &out, &len, &err);
-    if (rc == 0) {
-        free(out);
-        fail_msg("%s accepted", path);
-    }
-    assert_int_equal(rc, -1);
-    assert_null(out);
-    assert_non_null(strstr(err.what, path));
-    if (strstr(err.what, why) == NULL)
-        fail_msg("'%s' does not say '%s'", err.what, why);
-}
-
-static void test_trusted_secret_0600_ok(void **state)
-{
-    char *path = unit_write_text("s3cret\n", 0600);
-    char *out = NULL;
-    size_t len;
-    struct oi_config_error err;
-    int rc = read_trusted(path, true, 4096, &out, &len, &err);
-    free(path);
-    assert_int_equal(rc, 0);
-    assert_string_equal(out, "s3cret\n");
-    free(out);
-}
-
-static void test_trusted_secret_0400_ok(void **state)
-{
-    char *path = unit_write_text("s3cret\n", 0400);
-    char *out = NULL;
-    size_t len;
-    struct oi_config_error err;
-    int rc = read_trusted(path, true, 4096, &out, &len, &err);
-    free(path);
-    assert_int_equal(rc, 0);
-    free(out);
-}
-
-static void test_trusted_secret_group_readable(void **state)
-{
-    char *path = unit_write_text("s3cret\n", 0640);
-    expect_trusted_refused(path, true, 4096, "readable by group or others");
-    free(path);
-}
-
-static void test_trusted_secret_other_readable(void **state)
-{
-    char *path = unit_write_text("s3cret\n", 0604);
-    expect_trusted_refused(path, true, 4096, "readable by group or others");
-    free(path);
-}
-
-static void test_trusted_non_secret_group_readable_ok(void **state)
-{
-    char *path = unit_write_text("x\n", 0640);
-    char *out = NULL;
-    size_t len;
-    struct oi_config_error err;
-    int rc = read_trusted(path, false, 4096, &out, &len, &err);
-    free(path);
-    assert_int_equal(rc, 0);
-    free(out);
-}
-
-static void test_trusted_group_writable(void **state)
-{
-    char *path = unit_write_text("x\n", 0620);
-    expect_trusted_refused(path, true, 4096, "writable by group or others");
-    free(path);
-}
-
-static void test_trusted_other_writable(void **state)
-{
-    char *path = unit_write_text("x\n", 0602);
-    expect_trusted_refused(path, false, 4096, "writable by group or others");
-    free(path);
-}
-
-static void test_trusted_symlink(void **state)
-{
-    char *target = unit_write_text("x\n", 0600);
-    char *link = unit_scratch_path("link");
-    assert_int_equal(symlink(target, link), 0);
-    expect_trusted_refused(link, true, 4096, "symbolic links are refused");
-    free(target);
-    free(link);
-}
-
-static void test_trusted_directory(void **state)
-{
-    char *path = unit_scratch_path("dir");
-    assert_int_equal(mkdir(path, 0700), 0);
-    expect_trusted_refused(path, false, 4096, "not a regular file");
-    free(path);
-}
-
-static void test_trusted_missing(void **state)
-{
-    char *path = unit_scratch_path("missing");
-    expect_trusted_refused(path, false, 4096, "No such file");
-    free(path);
-}
-
-static void test_trusted_relative(void **state)
-{
-    expect_trusted_refused("etc/secret", false, 4096, "absolute");
-}
-
-static void test_trusted_exactly_max(void **state)
-{
-    char *path = unit_write_text("0123456789", 0600);
-    char *out = NULL;
-    size_t len;
-    struct oi_config_error err;
-    int rc = read_trusted(path, true, 10, &out, &len, &err);
-    free(path);
-    assert_int_equal(rc, 0);
-    assert_int_equal(len, 10);
-    free(out);
-}
-
-static void test_trusted_over_max(void **state)
-{
-    char *path = unit_write_text("0123456789", 0600);
-    expect_trusted_refused(path, true, 9, "too large");
-    free(path);
-}
-
-static void test_trusted_foreign_owner(void **state)
-{
-    if (geteuid() != 0) {
-        print_message("skipped: needs root to chown a file to uid 65534 (running as uid %u)\n",
-                      (unsigned)geteuid());
-        skip();
-    }
-    char *path = unit_write_text("s3cret\n", 0600);
-    assert_int_equal(chown(path, 65534, 65534), 0);
-    expect_trusted_refused(path, true, 4096, "not owned by root");
-    free(path);
-}
-
 /* ---- oi_config_read_secret ---- */
 
 static int read_secret_from(char *path, char **secret, struct oi_config_error *err)
@@ -1923,6 +1750,7 @@ int main(void)
         cmocka_unit_test(test_flag_values),
         cmocka_unit_test(test_pass_flags_off),
         cmocka_unit_test(test_number_bounds_accepted),
+        cmocka_unit_test(test_min_token_length_above_max),
         cmocka_unit_test(test_allowed_clients_star),
         cmocka_unit_test(test_number_junk),
         cmocka_unit_test(test_number_word),
@@ -2055,22 +1883,6 @@ int main(void)
         cmocka_unit_test(test_conf_max_size_ok),
         cmocka_unit_test(test_conf_too_large_refused),
         cmocka_unit_test(test_conf_foreign_owner_refused),
-        cmocka_unit_test(test_trusted_reads_content),
-        cmocka_unit_test(test_trusted_empty_file),
-        cmocka_unit_test(test_trusted_secret_0600_ok),
-        cmocka_unit_test(test_trusted_secret_0400_ok),
-        cmocka_unit_test(test_trusted_secret_group_readable),
-        cmocka_unit_test(test_trusted_secret_other_readable),
-        cmocka_unit_test(test_trusted_non_secret_group_readable_ok),
-        cmocka_unit_test(test_trusted_group_writable),
-        cmocka_unit_test(test_trusted_other_writable),
-        cmocka_unit_test(test_trusted_symlink),
-        cmocka_unit_test(test_trusted_directory),
-        cmocka_unit_test(test_trusted_missing),
-        cmocka_unit_test(test_trusted_relative),
-        cmocka_unit_test(test_trusted_exactly_max),
-        cmocka_unit_test(test_trusted_over_max),
-        cmocka_unit_test(test_trusted_foreign_owner),
         cmocka_unit_test(test_secret_newline_stripped),
         cmocka_unit_test(test_secret_crlf_stripped),
         cmocka_unit_test(test_secret_no_newline),

@@ -492,6 +492,26 @@ static void test_duplicate_nested_key_refused(void **state)
     expect_bad("{\"active\":true,\"ext\":{\"unix_user\":\"bob\",\"unix_user\":\"alice\"}}", "twice");
 }
 
+/* json-c ends a key at an escaped NUL: "active\u0000" would be read as "active". */
+static void test_nul_in_key_refused(void **state)
+{
+    expect_bad("{\"active\\u0000\":true,\"sub\":\"alice\",\"exp\":9999999999}", "a key holds a NUL");
+    expect_bad("{\"active\":true,\"sub\\u0000\":\"alice\",\"exp\":9999999999}", "a key holds a NUL");
+    expect_bad("{\"active\":true,\"ext\":{\"unix_user\\u0000x\" : \"alice\"}}", "a key holds a NUL");
+}
+
+/* A NUL in a value can be represented exactly (counted strings): it matches nothing, as before;
+ * and an escaped backslash before "u0000" is no NUL at all. */
+static void test_nul_in_value_or_escaped_backslash_parsed(void **state)
+{
+    struct oi_token_info info;
+    assert_int_equal(parse("{\"active\":true,\"sub\":\"alice\\u0000root\"}", &info), OI_OK);
+    assert_int_equal(info.sub.len, 10);
+    oi_token_info_free(&info);
+    assert_int_equal(parse("{\"active\":true,\"a\\\\u0000\":1}", &info), OI_OK);
+    oi_token_info_free(&info);
+}
+
 static void test_colon_inside_strings_is_not_a_member(void **state)
 {
     struct oi_token_info info;
@@ -900,6 +920,8 @@ int main(void)
         cmocka_unit_test(test_single_quoted_key_refused),
         cmocka_unit_test(test_duplicate_active_refused),
         cmocka_unit_test(test_duplicate_nested_key_refused),
+        cmocka_unit_test(test_nul_in_key_refused),
+        cmocka_unit_test(test_nul_in_value_or_escaped_backslash_parsed),
         cmocka_unit_test(test_colon_inside_strings_is_not_a_member),
         cmocka_unit_test(test_raw_control_char_in_string_refused),
         cmocka_unit_test(test_trailing_comma_refused),

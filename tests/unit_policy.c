@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -688,7 +689,20 @@ int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len
             *found = NULL;
             return broken[i].error;
         }
+    /* A case-folding source (SSSD's AD provider): any spelling of nobody is nobody. */
+    if (strcasecmp(name, "nobody") == 0 && strcmp(name, "nobody") != 0)
+        return __real_getpwnam_r("nobody", pw, buf, len, found);
     return __real_getpwnam_r(name, pw, buf, len, found);
+}
+
+static void test_account_other_spelling_refused(void **state)
+{
+    enum oi_reason r = oi_check_account("NoBody", 1000, OI_GRANT_CLAIM);
+    assert_int_equal(r, OI_ACCOUNT_NAME);
+    assert_string_equal(oi_reason_name(r), "account_name");
+    assert_int_equal(oi_reason_pam_code(r), PAM_USER_UNKNOWN);
+    /* Not even a literal map line makes another spelling the same account. */
+    assert_int_equal(oi_check_account("NOBODY", 1000, OI_GRANT_MAP_LITERAL), OI_ACCOUNT_NAME);
 }
 
 static void test_account_lookup_error(void **state)
@@ -1786,6 +1800,7 @@ int main(void)
         cmocka_unit_test(test_account_empty_unknown),
         cmocka_unit_test(test_account_nobody_ok),
         cmocka_unit_test(test_account_lookup_error),
+        cmocka_unit_test(test_account_other_spelling_refused),
         cmocka_unit_test(test_account_not_found_error_is_unknown),
         cmocka_unit_test(test_account_endless_erange_bounded),
         cmocka_unit_test(test_az_defaults_claim_grant),

@@ -106,12 +106,15 @@ static void test_only_prefix_malformed(void **state)
 }
 
 /* A two-part Hydra-shaped token of exactly n characters. */
+/* A JWT-shaped token of n characters: "eyJ...", three base64url parts. */
 static char *hydra_token_of_length(size_t n)
 {
     char *t = malloc(n + 1);
     assert_non_null(t);
     memset(t, 'a', n);
-    t[n / 2] = '.';
+    memcpy(t, "eyJ", 3);
+    t[n / 3] = '.';
+    t[2 * n / 3] = '.';
     t[n] = '\0';
     return t;
 }
@@ -134,12 +137,12 @@ static void test_default_max_length_plus_one_refused(void **state)
 
 static void test_configured_max_length_accepted(void **state)
 {
-    assert_int_equal(CHECK("abcdefghijklmnop", RFC7662, "max_token_length=16"), OI_OK);
+    assert_int_equal(CHECK("abcdefghijklmnop", RFC7662, "min_token_length=16", "max_token_length=16"), OI_OK);
 }
 
 static void test_configured_max_length_plus_one_refused(void **state)
 {
-    assert_int_equal(CHECK("abcdefghijklmnopq", RFC7662, "max_token_length=16"), OI_MALFORMED);
+    assert_int_equal(CHECK("abcdefghijklmnopq", RFC7662, "min_token_length=16", "max_token_length=16"), OI_MALFORMED);
 }
 
 /* ---- characters: rfc7662 has no shape rule, so only the character check can refuse ---- */
@@ -204,7 +207,7 @@ static void test_utf8_malformed(void **state)
 static void test_printable_edges_ok(void **state)
 {
     /* 0x21 '!' and 0x7e '~' are the edges of the allowed range */
-    assert_int_equal(CHECK("!abc~", RFC7662), OI_OK);
+    assert_int_equal(CHECK("!abcdefghijklmnopqrstu~", RFC7662), OI_OK);
 }
 
 static void test_sshd_fake_password_malformed(void **state)
@@ -330,17 +333,65 @@ static void test_rfc7662_opaque_no_dot_ok(void **state)
 
 static void test_rfc7662_four_parts_ok(void **state)
 {
-    assert_int_equal(CHECK("aaa.bbb.ccc.ddd", RFC7662), OI_OK);
+    assert_int_equal(CHECK("aaaaaa.bbbbbb.cccccc.dddddd", RFC7662), OI_OK);
 }
 
 static void test_rfc7662_empty_part_ok(void **state)
 {
-    assert_int_equal(CHECK("aaa..ccc", RFC7662), OI_OK);
+    assert_int_equal(CHECK("aaaaaaaaaa..cccccccccc", RFC7662), OI_OK);
 }
 
 static void test_rfc7662_base64_chars_ok(void **state)
 {
     assert_int_equal(CHECK("2YotnFZFEjr1zCsicMWpAA+/==", RFC7662), OI_OK);
+}
+
+/* ---- passwords are not tokens: they never leave the host ---- */
+
+static void test_password_with_dot_not_hydra_shaped(void **state)
+{
+    assert_int_equal(CHECK("Summer.2024", HYDRA), OI_MALFORMED);
+    assert_int_equal(CHECK("Summer.2024", HYDRA_V1), OI_MALFORMED);
+    assert_int_equal(CHECK("correct.horse.battery", HYDRA), OI_MALFORMED);
+}
+
+static void test_short_password_rfc7662_malformed(void **state)
+{
+    assert_int_equal(CHECK("hunter2", RFC7662), OI_MALFORMED);
+    assert_int_equal(CHECK("Summer.2024", RFC7662), OI_MALFORMED);
+}
+
+static void test_rfc7662_min_length_default_22(void **state)
+{
+    assert_int_equal(CHECK("abcdefghijklmnopqrstu", RFC7662), OI_MALFORMED); /* 21 */
+    assert_int_equal(CHECK("abcdefghijklmnopqrstuv", RFC7662), OI_OK);       /* 22 */
+}
+
+static void test_rfc7662_min_length_configured(void **state)
+{
+    assert_int_equal(CHECK("hunter2x", RFC7662, "min_token_length=8"), OI_OK);
+    assert_int_equal(CHECK("hunter2", RFC7662, "min_token_length=8"), OI_MALFORMED);
+}
+
+/* 43 characters each side, as Hydra's 32-byte entropy and HMAC give them. */
+#define PART42 "Xw7hq2m4K9bRZ0YkVq1sT3uLdN8pFcEa-_JgHiOyWx"
+static void test_hydra_opaque_part_lengths(void **state)
+{
+    assert_int_equal(CHECK("ory_at_" PART42 "." PART43, HYDRA), OI_MALFORMED);
+    assert_int_equal(CHECK("ory_at_" PART43 "." PART42, HYDRA), OI_MALFORMED);
+    assert_int_equal(CHECK("ory_at_" PART43 "." PART43 "A", HYDRA), OI_MALFORMED);
+    assert_int_equal(CHECK(PART42 "." PART43, HYDRA_V1), OI_MALFORMED);
+    /* More entropy in the key part would still be a Hydra token. */
+    assert_int_equal(CHECK("ory_at_" PART43 "A." PART43, HYDRA), OI_OK);
+}
+
+static void test_hydra_jwt_shape(void **state)
+{
+    assert_int_equal(CHECK("ory_at_" JWT, HYDRA), OI_MALFORMED);
+    assert_int_equal(CHECK("abJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXBhcnQ", HYDRA),
+                     OI_MALFORMED);
+    assert_int_equal(CHECK("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0..c2lnbmF0dXJlLXBhcnQ", HYDRA), OI_MALFORMED);
+    assert_int_equal(CHECK("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSJ9.", HYDRA), OI_MALFORMED);
 }
 
 int main(void)
@@ -397,6 +448,12 @@ int main(void)
         cmocka_unit_test(test_rfc7662_four_parts_ok),
         cmocka_unit_test(test_rfc7662_empty_part_ok),
         cmocka_unit_test(test_rfc7662_base64_chars_ok),
+        cmocka_unit_test(test_password_with_dot_not_hydra_shaped),
+        cmocka_unit_test(test_short_password_rfc7662_malformed),
+        cmocka_unit_test(test_rfc7662_min_length_default_22),
+        cmocka_unit_test(test_rfc7662_min_length_configured),
+        cmocka_unit_test(test_hydra_opaque_part_lengths),
+        cmocka_unit_test(test_hydra_jwt_shape),
     };
     return cmocka_run_group_tests_name("unit_precheck", tests, unit_group_setup, unit_group_teardown);
 }

@@ -459,6 +459,7 @@ static const struct {
     {OI_USER_MISMATCH, "user_mismatch", PAM_AUTH_ERR},
     {OI_USER_UNKNOWN, "user_unknown", PAM_USER_UNKNOWN},
     {OI_ACCOUNT_LOOKUP, "account_lookup", PAM_AUTHINFO_UNAVAIL},
+    {OI_ACCOUNT_NAME, "account_name", PAM_USER_UNKNOWN},
     {OI_ROOT_DENIED, "root_denied", PAM_AUTH_ERR},
     {OI_SYSTEM_ACCOUNT, "system_account", PAM_AUTH_ERR},
     {OI_TOKEN_AGE, "token_age", PAM_AUTH_ERR},
@@ -524,10 +525,81 @@ static void test_reason_out_of_range(void **state)
     assert_int_equal(oi_reason_pam_code(neg), PAM_AUTH_ERR);
 }
 
+/* ---- oi_parse_int64 ---- */
+
+static void test_parse_int64_beyond_32_bits(void **state)
+{
+    int64_t v = 0;
+    assert_true(oi_parse_int64("4102444800", 0, INT64_C(253402300799), &v));
+    assert_true(v == INT64_C(4102444800));
+    assert_false(oi_parse_int64("253402300800", 0, INT64_C(253402300799), &v));
+    assert_false(oi_parse_int64("99999999999999999999", 0, INT64_MAX, &v));
+    assert_false(oi_parse_int64("-1", 0, 10, &v));
+    assert_false(oi_parse_int64("12x", 0, 100, &v));
+    assert_false(oi_parse_int64("", 0, 100, &v));
+}
+
+/* ---- oi_holds_secret ---- */
+
+#define SECRET "ory_at_Xw7hq2m4K9bRZ0YkVq1sT3uLdN8pFcEa-_JgHiOyWx5.Zq"
+
+static bool holds(const char *text, const char *const *secrets)
+{
+    return oi_holds_secret(text, strlen(text), secrets);
+}
+
+static void test_holds_secret_whole_and_pieces(void **state)
+{
+    const char *const one[] = {SECRET, NULL};
+    assert_true(holds("{\"error\":\"" SECRET "\"}", one));
+    /* Any 16 bytes of it, at the start, in the middle, at the very end of the text. */
+    assert_true(holds("ory_at_Xw7hq2m4K9", one));
+    assert_true(holds("xx q2m4K9bRZ0YkVq1sT3 yy", one));
+    assert_true(holds("tail: cEa-_JgHiOyWx5.Zq", one));
+    /* 15 bytes are not enough, and text shorter than a piece holds nothing. */
+    assert_false(holds("ory_at_Xw7hq2m4", one));
+    assert_false(holds("", one));
+    assert_false(holds("{\"active\":false}", one));
+}
+
+static void test_holds_secret_short_and_many(void **state)
+{
+    /* A secret shorter than a piece counts only whole. */
+    const char *const short_one[] = {"s3cr&t=", NULL};
+    assert_true(holds("bad client s3cr&t= here", short_one));
+    assert_false(holds("bad client s3cr&t here", short_one));
+    /* Empty entries are skipped; any of several secrets counts. */
+    const char *const several[] = {"", "Bearer ory_apikey_tool-test-network-key", SECRET, NULL};
+    assert_true(holds("echo: apikey_tool-test-netw", several));
+    assert_true(holds("4K9bRZ0YkVq1sT3uL", several));
+    assert_false(holds("Bearer realm=\"hydra\"", several));
+    const char *const none[] = {NULL};
+    assert_false(holds(SECRET, none));
+}
+
+/* A body as large as an answer may be, with the piece at its last byte. */
+static void test_holds_secret_large_text(void **state)
+{
+    size_t n = 64 * 1024;
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    memset(text, 'A', n);
+    text[n] = '\0';
+    const char *const one[] = {SECRET, NULL};
+    assert_false(oi_holds_secret(text, n, one));
+    memcpy(text + n - 16, "cEa-_JgHiOyWx5.Z", 16);
+    assert_true(oi_holds_secret(text, n, one));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_long_plain),
+        cmocka_unit_test(test_parse_int64_beyond_32_bits),
+        cmocka_unit_test(test_holds_secret_whole_and_pieces),
+        cmocka_unit_test(test_holds_secret_short_and_many),
+        cmocka_unit_test(test_holds_secret_large_text),
         cmocka_unit_test(test_parse_long_bounds_inclusive),
         cmocka_unit_test(test_parse_long_below_min),
         cmocka_unit_test(test_parse_long_above_max),
