@@ -6,10 +6,10 @@
 # ./configure --enable-fuzzing CC=clang: `make fuzz` builds fuzz/fuzz_NAME (libFuzzer binaries)
 # and `make fuzz-smoke` runs each for FUZZ_SECONDS and fails on any crash, leak, timeout or
 # broken invariant. README.md ("Hardening") says how to fuzz for hours.
-FUZZ_NAMES = answer config usermap precheck
+FUZZ_NAMES = answer config usermap precheck export
 FUZZ_SECONDS = 25
 FUZZ_COMMON = fuzz/fuzz.h fuzz/fuzz_util.c
-fuzz_replays = fuzz/replay_answer fuzz/replay_config fuzz/replay_usermap fuzz/replay_precheck
+fuzz_replays = fuzz/replay_answer fuzz/replay_config fuzz/replay_usermap fuzz/replay_precheck fuzz/replay_export
 check_PROGRAMS += $(fuzz_replays)
 TESTS += $(fuzz_replays)
 
@@ -21,8 +21,10 @@ fuzz_replay_usermap_SOURCES = fuzz/fuzz_usermap.c fuzz/replay.c $(FUZZ_COMMON)
 fuzz_replay_usermap_LDADD = $(CORE_LIBS)
 fuzz_replay_precheck_SOURCES = fuzz/fuzz_precheck.c fuzz/replay.c $(FUZZ_COMMON)
 fuzz_replay_precheck_LDADD = $(CORE_LIBS)
+fuzz_replay_export_SOURCES = fuzz/fuzz_export.c fuzz/replay.c $(FUZZ_COMMON)
+fuzz_replay_export_LDADD = $(CORE_LIBS)
 
-fuzz_harnesses = fuzz/fuzz_answer fuzz/fuzz_config fuzz/fuzz_usermap fuzz/fuzz_precheck
+fuzz_harnesses = fuzz/fuzz_answer fuzz/fuzz_config fuzz/fuzz_usermap fuzz/fuzz_precheck fuzz/fuzz_export
 if ENABLE_FUZZING
 check_PROGRAMS += $(fuzz_harnesses)
 endif
@@ -38,6 +40,9 @@ fuzz_fuzz_usermap_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_precheck_SOURCES = fuzz/fuzz_precheck.c $(FUZZ_COMMON)
 fuzz_fuzz_precheck_LDADD = $(CORE_LIBS)
 fuzz_fuzz_precheck_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_export_SOURCES = fuzz/fuzz_export.c $(FUZZ_COMMON)
+fuzz_fuzz_export_LDADD = $(CORE_LIBS)
+fuzz_fuzz_export_LDFLAGS = -fsanitize=fuzzer
 
 # libFuzzer writes what it finds into the first corpus directory: a scratch one in the build
 # tree, never the seeds in $(srcdir). Crashes land in fuzz/run/NAME/ as crash-*, leak-*,
@@ -74,5 +79,5 @@ clean-fuzz-run:
 	rm -rf $(FUZZ_RUN)
 .PHONY: fuzz fuzz-smoke clean-fuzz-run
 
-EXTRA_DIST += fuzz/fuzz.mk fuzz/answer.dict fuzz/config.dict fuzz/usermap.dict fuzz/precheck.dict \
+EXTRA_DIST += fuzz/fuzz.mk fuzz/answer.dict fuzz/config.dict fuzz/usermap.dict fuzz/precheck.dict fuzz/export.dict \
 	fuzz/corpus

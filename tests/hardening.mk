@@ -39,13 +39,13 @@ check-tsan:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/concurrency.sh
 
 # make check-valgrind: the unit tests, the fuzz corpus replays, the module tests, the fault matrix,
-# the tool, revoke_on_close, the cache and a smaller concurrency test under valgrind memcheck
+# the tool, revoke_on_close, the cache, the attacks and a smaller concurrency test under valgrind memcheck
 # (scripts wrap their program with OI_TEST_WRAPPER). Any error, and any definitely lost block,
 # fails the run. The real hosts (pamtester, sshd, sudo) are not wrapped.
 VALGRIND_FLAGS = --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite --track-origins=yes --num-callers=30
 VALGRIND_TESTS = $(unit_tests) tests/unit_cache $(fuzz_replays) tests/test_exports tests/module.sh \
-	tests/faults.sh tests/tool.sh tests/revoke-close.sh tests/cache.sh tests/concurrency.sh
+	tests/faults.sh tests/tool.sh tests/revoke-close.sh tests/cache.sh tests/concurrency.sh tests/attacks.sh
 check-valgrind:
 	@test -n "$(VALGRIND)" || { echo "check-valgrind: valgrind is not installed"; exit 1; }
 	@test "$(OI_SANITIZED)" = no || { echo "check-valgrind: not in a sanitizer build"; exit 1; }

@@ -59,5 +59,33 @@ check "valid token: authenticate and acct_mgmt" 0 "successfully authenticated" "
 check "token of another subject" 1 "Authentication failure" "$other" authenticate
 check "revoked token" 1 "Authentication failure" "$revoked" authenticate
 check "a password, not a token" 1 "Authentication failure" "hunter2" authenticate
+
+# A setuid-root program runs the module with its caller's environment (as su does; sudo clears
+# its own first). The caller names an OpenSSL provider (code run as root), a TLS key file through a
+# symbolic link to a root-only place, and a proxy: none of them may act, and the login works.
+EVIL="$(cd "$top_builddir" && pwd)/tests/.libs/libevil_provider.so"
+if [ -f "$EVIL" ]; then
+    name="setuid-root pamtester with the caller's OPENSSL_CONF, SSLKEYLOGFILE and https_proxy: the login works, none acts"
+    chmod 711 "$RUN" && mkdir -m 755 "$RUN/setuid"
+    install -m 4755 -o root -g root "$(command -v pamtester)" "$RUN/setuid/pamtester"
+    python3 "$top_srcdir/tests/connection_counter.py" "$RUN/proxy.port" "$RUN/proxy.count" &
+    proxy_pid=$!
+    i=0; while [ ! -s "$RUN/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    printf 'openssl_conf = a\n[a]\nproviders = p\n[p]\nevil = e\n[e]\nmodule = %s\nactivate = 1\n' "$EVIL" >"$RUN/setuid/evil.cnf"
+    keylog=/etc/oi-pamtester-keylog-$$
+    ln -s "$keylog" "$RUN/setuid/keys-link"
+    rm -f "$EVIL.loaded"
+    out=$(printf '%s\n' "$good" | runuser -u "$USER_NAME" -- env OPENSSL_CONF="$RUN/setuid/evil.cnf" \
+        SSLKEYLOGFILE="$RUN/setuid/keys-link" https_proxy="http://127.0.0.1:$(cat "$RUN/proxy.port")" \
+        ALL_PROXY="http://127.0.0.1:$(cat "$RUN/proxy.port")" "$RUN/setuid/pamtester" -v "$SVC" "$USER_NAME" authenticate 2>&1)
+    rc=$?
+    kill "$proxy_pid" 2>/dev/null
+    bad=""
+    [ "$rc" = 0 ] || bad="$bad; pamtester exit $rc: $out"
+    [ -f "$EVIL.loaded" ] && bad="$bad; root loaded the caller's OpenSSL provider: $(cat "$EVIL.loaded")"
+    [ -e "$keylog" ] && { bad="$bad; root wrote TLS keys to the caller's SSLKEYLOGFILE ($keylog: $(wc -l <"$keylog") lines)"; rm -f "$keylog"; }
+    [ -s "$RUN/proxy.count" ] && bad="$bad; the module used the caller's https_proxy"
+    if [ -z "$bad" ]; then echo "PASS: $name"; passed=$((passed+1)); else echo "FAIL: $name: ${bad#; }"; failed=$((failed+1)); fi
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

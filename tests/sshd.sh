@@ -220,6 +220,41 @@ got=$(req_tokens_since "$n0" | awk '{ print length($0) }' | tr '\n' ' ')
 [ "$got" = "1023 " ] || problem "the server got token lengths '$got', wanted 1023"
 refused "${#long}-character JWT cut to 1023 characters by the OpenSSH client, so refused" 255 inactive
 
+# revoke_on_close at logout, as README sets it up. With keyboard-interactive, sshd authenticates in
+# a child process and opens and closes the session in its monitor, which has only the PAM
+# environment the child exported: the module revokes from its MAC-checked facts. With the password
+# method it has its own record of the login. Added last: every later login would revoke at logout.
+printf 'session  optional  %s conf=%s admin_url=https://127.0.0.1:%s ca_file=%s state_dir=%s revoke_on_close=login,consent\n' \
+    "$MODULE" "$TOPS/examples/sshd.conf" "$ADMIN" "$RUN/pki/ca.crt" "$RUN/state" >>"/etc/pam.d/$SVC"
+# deletes_after N: the DELETE requests after the first N, as "PATH QUERY", once two have come
+# (sshd closes the session after the client has gone), or after 5 s.
+deletes_after() {
+    i=0
+    while [ $i -lt 50 ]; do
+        got=$(ctl requests | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)[int(sys.argv[1]):]:
+    if r["method"] == "DELETE":
+        print(r["path"], r["query"])' "$1")
+        [ "$(printf '%s' "$got" | grep -c .)" -ge 2 ] && break
+        sleep 0.1; i=$((i + 1))
+    done
+    printf '%s\n' "$got"
+}
+for method in keyboard-interactive password; do
+    fresh=$(person "$U") # the consent revocation of the last round ended the token before
+    n0=$(nreq)
+    start_case; openssh "$method" "$fresh"
+    [ "$rc" = 0 ] || problem "client exit $rc, wanted 0: $out"
+    got=$(deletes_after "$n0")
+    want="/admin/oauth2/auth/sessions/login subject=$U%40example.com
+/admin/oauth2/auth/sessions/consent subject=$U%40example.com&client=ssh-login"
+    [ "$got" = "$want" ] || problem "the server saw [$(printf '%s' "$got" | tr '\n' '|')], wanted [$(printf '%s' "$want" | tr '\n' '|')]"
+    grep -q "revoke_on_close user=$U sub=$U@example.com: login sessions: request accepted" "$RUN/syslog.log" ||
+        problem "no revoke_on_close line in the log"
+    report "revoke_on_close at logout ($method): the login and consent sessions of the token's exact subject"
+done
+
 if [ -n "$ssh2_skipped" ] && [ "$failed" = 0 ]; then
     echo "$passed passed, $failed failed"
     skip "the ssh2 client cases did not run: $ssh2_skipped"

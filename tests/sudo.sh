@@ -68,6 +68,35 @@ req_scope=$(ctl requests | python3 -c 'import json,sys; r=json.load(sys.stdin)[i
 [ "$req_scope" = sudo ] || problem "the introspection request's scope field was '$req_scope', wanted 'sudo'"
 report "token with the scope sudo accepted by sudo -S (pam_service= drop-in)"
 
+# The caller's environment with sudo: an OpenSSL provider named by OPENSSL_CONF (code run as
+# root), a TLS key file through a symbolic link to a root-only place, proxies. None of it may act,
+# and the login works as without them. (sudo 1.9 hands PAM a cleaned environment of its own; a
+# setuid program that does not, as su, is played by tests/pamtester.sh.)
+EVIL=$TOPB/tests/.libs/libevil_provider.so
+if [ -f "$EVIL" ]; then
+    python3 "$TOPS/tests/connection_counter.py" "$RUN/proxy.port" "$RUN/proxy.count" &
+    PIDS="$PIDS $!"
+    i=0; while [ ! -s "$RUN/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    proxy="http://127.0.0.1:$(cat "$RUN/proxy.port")"
+    printf 'openssl_conf = a\n[a]\nproviders = p\n[p]\nevil = e\n[e]\nmodule = %s\nactivate = 1\n' "$EVIL" >"$RUN/evil.cnf"
+    keylog=/etc/oi-e2e-sudo-keylog-$$
+    ln -s "$keylog" "$RUN/keys-link"
+    rm -f "$EVIL.loaded"
+    tok=$(mint "{\"sub\":\"$U@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"openid sudo\"}")
+    log_mark
+    out=$(printf '%s\n' "$tok" | setsid -w timeout 60 runuser -u "$U" -- env OPENSSL_CONF="$RUN/evil.cnf" \
+        OPENSSL_MODULES="$TOPB/tests/.libs" SSLKEYLOGFILE="$RUN/keys-link" https_proxy="$proxy" \
+        HTTPS_PROXY="$proxy" ALL_PROXY="$proxy" no_proxy= sudo -S -k -p 'token: ' id -u 2>"$RUN/stderr")
+    rc=$?
+    [ "$rc" = 0 ] || problem "sudo exit $rc, wanted 0: $(tr '\n' ' ' <"$RUN/stderr")"
+    [ "$out" = 0 ] || problem "the command did not run as root: '$out'"
+    audit_check allow "$U" ok
+    [ -f "$EVIL.loaded" ] && problem "root loaded the caller's OpenSSL provider: $(cat "$EVIL.loaded")"
+    [ -e "$keylog" ] && { problem "root wrote the TLS keys to the caller's SSLKEYLOGFILE ($keylog)"; rm -f "$keylog"; }
+    [ -s "$RUN/proxy.count" ] && problem "the module used the caller's https_proxy"
+    report "sudo with the caller's OPENSSL_CONF, SSLKEYLOGFILE (a link to $keylog) and proxies: the login works, none of them acts"
+fi
+
 # Hydra itself refuses a token that lacks a scope named in the request: the answer is inactive.
 log_mark; sudo_as "$without"
 [ "$rc" = 1 ] || problem "sudo exit $rc, wanted 1: $err"

@@ -43,7 +43,9 @@ static const char *standin_env[N_STANDINS] = {"OI_MAIN", "OI_EXPIRED", "OI_NOTYE
 
 /* How a permission case makes its file unsafe. */
 enum perm_file { PF_NONE, PF_CONF, PF_SECRET, PF_MAP };
-enum perm_how { PH_MODE, PH_OWNER, PH_SYMLINK, PH_DIR, PH_FIFO };
+/* PH_PARENT: a safe file in a directory that group and others may write (they could rename it
+ * and put their own in its place). */
+enum perm_how { PH_MODE, PH_OWNER, PH_SYMLINK, PH_DIR, PH_FIFO, PH_PARENT };
 
 struct fcase {
     const char *name;    /* also the PAM service name */
@@ -375,6 +377,7 @@ static const struct fcase cases[] = {
     PERM("conf_symlink", PF_CONF, PH_SYMLINK, 0600, NULL),
     PERM("conf_directory", PF_CONF, PH_DIR, 0700, NULL),
     PERM("conf_fifo", PF_CONF, PH_FIFO, 0600, NULL),
+    PERM("conf_open_parent", PF_CONF, PH_PARENT, 0600, NULL),
     PERM("secret_group_writable", PF_SECRET, PH_MODE, 0620, "config"),
     PERM("secret_world_writable", PF_SECRET, PH_MODE, 0602, "config"),
     PERM("secret_group_readable", PF_SECRET, PH_MODE, 0640, "config"),
@@ -382,11 +385,13 @@ static const struct fcase cases[] = {
     PERM("secret_other_owner", PF_SECRET, PH_OWNER, 0600, "config"),
     PERM("secret_symlink", PF_SECRET, PH_SYMLINK, 0600, "config"),
     PERM("secret_directory", PF_SECRET, PH_DIR, 0700, "config"),
+    PERM("secret_open_parent", PF_SECRET, PH_PARENT, 0600, "config"),
     PERM("map_group_writable", PF_MAP, PH_MODE, 0664, "config"),
     PERM("map_world_writable", PF_MAP, PH_MODE, 0646, "config"),
     PERM("map_other_owner", PF_MAP, PH_OWNER, 0644, "config"),
     PERM("map_symlink", PF_MAP, PH_SYMLINK, 0644, "config"),
     PERM("map_directory", PF_MAP, PH_DIR, 0755, "config"),
+    PERM("map_open_parent", PF_MAP, PH_PARENT, 0644, "config"),
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -500,7 +505,10 @@ static const char *perm_ext(enum perm_file pf)
 /* The unsafe file a permission case names, and the safe file a symlink points at. */
 static void perm_path(const struct fcase *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/perm/%s.%s", tc_env("OI_RUN_DIR"), c->name, perm_ext(c->pf));
+    if (c->ph == PH_PARENT)
+        snprintf(buf, len, "%s/perm/open/%s.%s", tc_env("OI_RUN_DIR"), c->name, perm_ext(c->pf));
+    else
+        snprintf(buf, len, "%s/perm/%s.%s", tc_env("OI_RUN_DIR"), c->name, perm_ext(c->pf));
 }
 
 /* The conf lines every fault case starts with: the stand-in, its CA, small timeouts, and a client
@@ -565,6 +573,12 @@ static void make_unsafe(const struct fcase *c, const char *path, const char *con
             fprintf(stderr, "cannot mkfifo %s: %s\n", path, strerror(errno));
             exit(99);
         }
+        break;
+    case PH_PARENT:
+        snprintf(safe, sizeof(safe), "%s/perm/open", tc_env("OI_RUN_DIR"));
+        mkdir(safe, 0700);
+        chmod(safe, 0777);
+        tc_write_file(path, content, c->mode);
         break;
     }
 }
@@ -747,7 +761,7 @@ static long elapsed_ms(const struct timespec *a, const struct timespec *b)
 /* The text the log must contain for a permission case: the file and why. */
 static void perm_expectation(const struct fcase *c, char *buf, size_t len)
 {
-    char path[1024];
+    char path[1024], parent_why[1200];
     perm_path(c, path, sizeof(path));
     const char *why = "";
     switch (c->ph) {
@@ -763,6 +777,11 @@ static void perm_expectation(const struct fcase *c, char *buf, size_t len)
     case PH_DIR:
     case PH_FIFO:
         why = "not a regular file";
+        break;
+    case PH_PARENT:
+        snprintf(parent_why, sizeof(parent_why), "the directory %s/perm/open is writable by group or others",
+                 tc_env("OI_RUN_DIR"));
+        why = parent_why;
         break;
     }
     const char *lead = c->pf == PF_CONF ? "configuration error: pam.d line: conf: "

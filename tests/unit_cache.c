@@ -387,6 +387,26 @@ static void bound_and_flush(void **state)
     oi_config_free(&cfg);
 }
 
+/* Entries go by the subject exactly as the server issued it: no escaping in the way. */
+static void flush_exact_subject(void **state)
+{
+    static const char odd[] = "{\"active\":true,\"sub\":\"uid=carol,ou=people \\u00fc\",\"exp\":9999999999}";
+    struct oi_config cfg;
+    struct oi_cache c;
+    size_t removed = 0;
+    config_for(&cfg, "exact", "cache_ttl=60");
+    assert_int_equal(oi_cache_open(&c, &cfg, &quiet), OI_OK);
+    assert_int_equal(oi_cache_select(&c, &cfg, "tok-odd", NULL), 0);
+    int64_t now = (int64_t)time(NULL);
+    oi_cache_put(&c, &cfg, &quiet, now, OI_VERDICT_ALLOW, now + 60, odd, strlen(odd));
+    assert_int_equal(oi_cache_flush(&c, &cfg, "uid\\x3dcarol,ou\\x3dpeople\\x20\\xc3\\xbc", NULL, &removed), 0);
+    assert_int_equal(removed, 0); /* the display form of a log line is not the subject */
+    assert_int_equal(oi_cache_flush(&c, &cfg, "uid=carol,ou=people \xc3\xbc", NULL, &removed), 0);
+    assert_int_equal(removed, 1);
+    oi_cache_close(&c);
+    oi_config_free(&cfg);
+}
+
 static void unsafe_directory(void **state)
 {
     struct oi_config cfg;
@@ -411,7 +431,7 @@ int main(void)
         cmocka_unit_test(round_trip_and_ttl), cmocka_unit_test(denials),
         cmocka_unit_test(tampering),         cmocka_unit_test(breaker_backoff),
         cmocka_unit_test(bound_and_flush),   cmocka_unit_test(unsafe_directory),
-        cmocka_unit_test(trust_in_names),
+        cmocka_unit_test(trust_in_names),    cmocka_unit_test(flush_exact_subject),
     };
     return cmocka_run_group_tests_name("unit_cache", tests, setup, teardown);
 }
