@@ -5,7 +5,7 @@
 #include <config.h>
 
 #include "fuzz.h"
-#include "introspect.h"
+#include "answer.h"
 #include "policy.h"
 #include "usermap.h"
 

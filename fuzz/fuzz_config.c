@@ -87,11 +87,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct oi_config cfg;
     struct oi_config_error err;
     int rc = oi_config_load(&cfg, argc, argv, &err);
-    FUZZ_ASSERT(rc == 0 || rc == -1 || rc == -2);
+    FUZZ_ASSERT(rc == OI_OK || rc == OI_CONFIG || rc == OI_NOMEM);
     if (rc == 0) {
         check_loaded(&cfg);
         oi_config_free(&cfg);
-    } else if (rc == -1) {
+    } else if (rc == OI_CONFIG) {
         FUZZ_ASSERT(memchr(err.where, '\0', sizeof(err.where)) && memchr(err.key, '\0', sizeof(err.key)) &&
                     memchr(err.what, '\0', sizeof(err.what)) && err.what[0] != '\0');
     }

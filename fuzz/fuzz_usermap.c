@@ -23,10 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct oi_usermap map;
     struct oi_config_error err;
     int rc = oi_usermap_parse(&map, "/etc/security/fuzz.map", (const char *)data, size, &err);
-    FUZZ_ASSERT(rc == 0 || rc == -1 || rc == -2);
+    FUZZ_ASSERT(rc == OI_OK || rc == OI_CONFIG || rc == OI_NOMEM);
     if (rc != 0) {
         FUZZ_ASSERT(map.n == 0 && map.lines == NULL);
-        if (rc == -1)
+        if (rc == OI_CONFIG)
             FUZZ_ASSERT(memchr(err.where, '\0', sizeof(err.where)) && memchr(err.what, '\0', sizeof(err.what)));
         return 0;
     }

@@ -2,6 +2,7 @@
 
 #include "cfg.h"
 #include "files.h"
+#include "servers.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -85,10 +86,7 @@ struct parse_state {
     const char *where;
 };
 
-static int fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
+enum oi_reason oi_config_fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
 {
     va_list ap;
     snprintf(err->where, sizeof(err->where), "%s", where);
@@ -96,7 +94,7 @@ static int fail(struct oi_config_error *err, const char *where, const char *key,
     va_start(ap, fmt);
     vsnprintf(err->what, sizeof(err->what), fmt, ap);
     va_end(ap);
-    return -1;
+    return OI_CONFIG;
 }
 
 const char *oi_flavor_name(enum oi_flavor f)
@@ -110,6 +108,14 @@ const char *oi_flavor_name(enum oi_flavor f)
         return "rfc7662";
     }
     return "?";
+}
+
+static const char *const auth_names[] = {[OI_AUTH_NONE] = "none", [OI_AUTH_BASIC] = "basic",
+                                         [OI_AUTH_POST] = "post", [OI_AUTH_BEARER] = "bearer"};
+
+const char *oi_auth_name(enum oi_auth a)
+{
+    return (size_t)a < sizeof(auth_names) / sizeof(auth_names[0]) ? auth_names[a] : "?";
 }
 
 static void set_defaults(struct oi_config *cfg)
@@ -145,42 +151,6 @@ static bool parse_flag(const char *value, bool *out)
     return false;
 }
 
-static bool has_control_or_space(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s <= 0x20 || (unsigned char)*s == 0x7f)
-            return true;
-    return false;
-}
-
-/* What follows "scheme://" up to the path: a host name or IPv4 address, or an IPv6 address in
- * brackets, and an optional port 1-65535. No "user:password@": the URL is logged. A host that
- * no resolver would take fails here, with the key named, instead of at every login. */
-static bool url_authority_ok(const char *a)
-{
-    static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
-    size_t end = strcspn(a, "/?#"), h;
-    if (a[0] == '[') {
-        h = 1 + strspn(a + 1, "0123456789abcdefABCDEF:.");
-        if (h == 1 || a[h] != ']')
-            return false;
-        h++;
-    } else {
-        h = strspn(a, host_chars);
-        if (h == 0)
-            return false;
-    }
-    if (h == end)
-        return true;
-    if (a[h] != ':')
-        return false;
-    size_t digits = strspn(a + h + 1, "0123456789");
-    if (digits == 0 || digits > 5 || h + 1 + digits != end)
-        return false;
-    long port = strtol(a + h + 1, NULL, 10);
-    return port >= 1 && port <= 65535;
-}
-
 static bool has_control(const char *s)
 {
     for (; *s; s++)
@@ -189,27 +159,27 @@ static bool has_control(const char *s)
     return false;
 }
 
-static int set_string(char **field, const char *value)
+static enum oi_reason set_string(char **field, const char *value)
 {
     char *copy = strdup(value);
     if (copy == NULL)
-        return -2;
+        return OI_NOMEM;
     free(*field);
     *field = copy;
-    return 0;
+    return OI_OK;
 }
 
 /* revoke_on_close = login | consent | login,consent (either order) | no */
-static int parse_revoke(struct oi_config *cfg, struct parse_state *st, const char *value,
+static enum oi_reason parse_revoke(struct oi_config *cfg, struct parse_state *st, const char *value,
                         struct oi_config_error *err)
 {
     const char *key = "revoke_on_close";
     const char *usage = "needs login, consent, login,consent or no";
     cfg->revoke_on_close = 0;
     if (value == NULL || *value == '\0')
-        return fail(err, st->where, key, "%s", usage);
+        return oi_config_fail(err, st->where, key, "%s", usage);
     if (strcmp(value, "no") == 0)
-        return 0;
+        return OI_OK;
     for (const char *p = value; *p != '\0';) {
         size_t n = strcspn(p, ",");
         unsigned bit = n == 5 && strncmp(p, "login", 5) == 0     ? OI_REVOKE_LOGIN
@@ -217,24 +187,24 @@ static int parse_revoke(struct oi_config *cfg, struct parse_state *st, const cha
                                                                  : 0;
         if (bit == 0 || (cfg->revoke_on_close & bit) != 0) {
             cfg->revoke_on_close = 0;
-            return fail(err, st->where, key, "'%s': %s", value, usage);
+            return oi_config_fail(err, st->where, key, "'%s': %s", value, usage);
         }
         cfg->revoke_on_close |= bit;
         p += n;
         if (*p == ',' && *++p == '\0') {
             cfg->revoke_on_close = 0;
-            return fail(err, st->where, key, "'%s': %s", value, usage);
+            return oi_config_fail(err, st->where, key, "'%s': %s", value, usage);
         }
     }
-    return 0;
+    return OI_OK;
 }
 
-static int apply_special(struct oi_config *cfg, struct parse_state *st, const char *key,
+static enum oi_reason apply_special(struct oi_config *cfg, struct parse_state *st, const char *key,
                          const char *value, struct oi_config_error *err)
 {
     if (strcmp(key, "flavor") == 0) {
         if (value == NULL)
-            return fail(err, st->where, key, "needs a value: hydra, hydra-v1 or rfc7662");
+            return oi_config_fail(err, st->where, key, "needs a value: hydra, hydra-v1 or rfc7662");
         if (strcmp(value, "hydra") == 0)
             cfg->flavor = OI_FLAVOR_HYDRA;
         else if (strcmp(value, "hydra-v1") == 0)
@@ -242,24 +212,23 @@ static int apply_special(struct oi_config *cfg, struct parse_state *st, const ch
         else if (strcmp(value, "rfc7662") == 0)
             cfg->flavor = OI_FLAVOR_RFC7662;
         else
-            return fail(err, st->where, key, "'%s' is not hydra, hydra-v1 or rfc7662", value);
-        return 0;
+            return oi_config_fail(err, st->where, key, "'%s' is not hydra, hydra-v1 or rfc7662", value);
+        return OI_OK;
     }
     if (strcmp(key, "auth") == 0) {
-        static const char *names[] = {"none", "basic", "post", "bearer"};
-        for (size_t i = 0; value && i < 4; i++)
-            if (strcmp(value, names[i]) == 0) {
+        for (size_t i = 0; value && i < sizeof(auth_names) / sizeof(auth_names[0]); i++)
+            if (strcmp(value, auth_names[i]) == 0) {
                 cfg->auth = (enum oi_auth)i;
-                return 0;
+                return OI_OK;
             }
-        return fail(err, st->where, key, "needs none, basic, post or bearer");
+        return oi_config_fail(err, st->where, key, "needs none, basic, post or bearer");
     }
     if (strcmp(key, "allowed_clients") == 0) {
         if (value == NULL || *value == '\0')
-            return fail(err, st->where, key, "needs a comma list of client ids, or *");
-        int rc = oi_strlist_split(&cfg->allowed_clients, value, ',');
-        if (rc == -1)
-            return fail(err, st->where, key, "has an empty item");
+            return oi_config_fail(err, st->where, key, "needs a comma list of client ids, or *");
+        enum oi_reason rc = oi_strlist_split(&cfg->allowed_clients, value, ',');
+        if (rc == OI_CONFIG)
+            return oi_config_fail(err, st->where, key, "has an empty item");
         cfg->any_client = oi_strlist_contains(&cfg->allowed_clients, "*", 1);
         return rc;
     }
@@ -268,15 +237,15 @@ static int apply_special(struct oi_config *cfg, struct parse_state *st, const ch
     if (strcmp(key, "use_first_pass") == 0 || strcmp(key, "try_first_pass") == 0) {
         bool on;
         if (!parse_flag(value, &on))
-            return fail(err, st->where, key, "is a flag: give it bare, or =yes/no");
+            return oi_config_fail(err, st->where, key, "is a flag: give it bare, or =yes/no");
         *(key[0] == 'u' ? &st->use_first_pass : &st->try_first_pass) = on;
-        return 0;
+        return OI_OK;
     }
     /* conf: handled before any parsing; only valid on the pam.d line. */
-    return fail(err, st->where, key, "is only allowed on the pam.d line");
+    return oi_config_fail(err, st->where, key, "is only allowed on the pam.d line");
 }
 
-static int apply_option(struct oi_config *cfg, struct parse_state *st, const char *key,
+static enum oi_reason apply_option(struct oi_config *cfg, struct parse_state *st, const char *key,
                         const char *value, struct oi_config_error *err)
 {
     size_t i;
@@ -284,68 +253,45 @@ static int apply_option(struct oi_config *cfg, struct parse_state *st, const cha
         if (strcmp(options[i].key, key) == 0)
             break;
     if (i == N_OPTIONS)
-        return fail(err, st->where, key, "unknown option");
+        return oi_config_fail(err, st->where, key, "unknown option");
     if (st->seen_here[i])
-        return fail(err, st->where, key, "given twice");
+        return oi_config_fail(err, st->where, key, "given twice");
     st->seen_here[i] = true;
     st->set[i] = true;
 
     const struct opt_def *o = &options[i];
     void *field = (char *)cfg + o->offset;
     if (o->kind != OPT_FLAG && o->kind != OPT_SPECIAL && (value == NULL || *value == '\0'))
-        return fail(err, st->where, key, "needs a value");
+        return oi_config_fail(err, st->where, key, "needs a value");
     switch (o->kind) {
     case OPT_SPECIAL:
         return apply_special(cfg, st, key, value, err);
     case OPT_FLAG:
         if (!parse_flag(value, field))
-            return fail(err, st->where, key, "is a flag: give it bare, or =yes/no");
-        return 0;
+            return oi_config_fail(err, st->where, key, "is a flag: give it bare, or =yes/no");
+        return OI_OK;
     case OPT_LONG:
         if (!oi_parse_long(value, o->min, o->max, field))
-            return fail(err, st->where, key, "'%s' is not a whole number in %ld..%ld", value, o->min,
+            return oi_config_fail(err, st->where, key, "'%s' is not a whole number in %ld..%ld", value, o->min,
                         o->max);
-        return 0;
+        return OI_OK;
     case OPT_URL: {
-        /* The same list parsing as every other list; then each item must be a URL. */
-        struct oi_strlist l = {0};
-        int rc = has_control(value) ? -1 : oi_strlist_split(&l, value, ',');
-        if (rc == -2)
-            return -2;
-        for (size_t j = 0; rc == 0 && j < l.n; j++) {
-            /* A host must follow the scheme: "https://" alone would become "https:/admin/...". */
-            const char *host = oi_skip_prefix(l.items[j], "https://");
-            if (host == NULL)
-                host = oi_skip_prefix(l.items[j], "http://");
-            if (has_control_or_space(l.items[j]) || host == NULL || !url_authority_ok(host) ||
-                strlen(l.items[j]) > 2000)
-                rc = -1;
-        }
-        if (rc == 0 && l.n > OI_MAX_SERVERS) {
-            oi_strlist_free(&l);
-            return fail(err, st->where, key, "lists more than %d URLs", OI_MAX_SERVERS);
-        }
-        if (rc != 0) {
-            oi_strlist_free(&l);
-            return fail(err, st->where, key,
-                        "is not an http(s) URL (host[:port], no user:password@), or a comma list of them");
-        }
-        oi_strlist_free(field);
-        *(struct oi_strlist *)field = l;
-        return 0;
+        char why[200];
+        enum oi_reason rc = oi_servers_parse(value, field, why, sizeof(why));
+        return rc == OI_CONFIG ? oi_config_fail(err, st->where, key, "%s", why) : rc;
     }
     case OPT_LIST: {
-        int rc = oi_strlist_split(field, value, ',');
-        if (rc == -1)
-            return fail(err, st->where, key, "has an empty item");
+        enum oi_reason rc = oi_strlist_split(field, value, ',');
+        if (rc == OI_CONFIG)
+            return oi_config_fail(err, st->where, key, "has an empty item");
         return rc;
     }
     case OPT_STR:
         if (has_control(value))
-            return fail(err, st->where, key, "contains control characters");
+            return oi_config_fail(err, st->where, key, "contains control characters");
         return set_string(field, value);
     }
-    return fail(err, st->where, key, "internal error");
+    return oi_config_fail(err, st->where, key, "internal error");
 }
 
 /* "key=value" or a bare "key". key is copied into keybuf. */
@@ -361,26 +307,26 @@ static int split_arg(const char *arg, char *keybuf, size_t keylen, const char **
     return 0;
 }
 
-static int parse_conf_file(struct oi_config *cfg, struct parse_state *st, const char *path,
+static enum oi_reason parse_conf_file(struct oi_config *cfg, struct parse_state *st, const char *path,
                            bool must_exist, struct oi_config_error *err)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = oi_read_trusted_file(path, false, OI_CONF_MAX_BYTES, &text, &len, err);
-    if (rc == -2)
-        return -2;
+    enum oi_reason rc = oi_read_trusted_file(path, false, OI_CONF_MAX_BYTES, &text, &len, err);
+    if (rc == OI_NOMEM)
+        return OI_NOMEM;
     if (rc != 0) {
         if (!must_exist && access(path, F_OK) != 0 && errno == ENOENT)
-            return 0;
+            return OI_OK;
         snprintf(err->where, sizeof(err->where), "%s", must_exist ? "pam.d line" : "default conf");
         snprintf(err->key, sizeof(err->key), "conf");
-        return -1;
+        return OI_CONFIG;
     }
     if (memchr(text, '\0', len) != NULL) {
         free(text);
-        return fail(err, path, "conf", "contains a NUL byte");
+        return oi_config_fail(err, path, "conf", "contains a NUL byte");
     }
-    char where[300];
+    char where[1100];
     st->where = where;
     rc = 0;
     unsigned lineno = 0;
@@ -412,7 +358,7 @@ static int parse_conf_file(struct oi_config *cfg, struct parse_state *st, const 
                 value++;
         }
         if (*p == '\0' || strpbrk(p, " \t") != NULL)
-            rc = fail(err, where, p, "not a 'key = value' line");
+            rc = oi_config_fail(err, where, p, "not a 'key = value' line");
         else
             rc = apply_option(cfg, st, p, value, err);
     }
@@ -428,122 +374,40 @@ static bool is_set(const struct parse_state *st, const char *key)
     return false;
 }
 
-static bool url_is_http(const char *url)
-{
-    return url != NULL && oi_skip_prefix(url, "http://") != NULL;
-}
-
-/* url without trailing slashes, plus suffix, into a new string (NULL when out of memory). */
-static char *trimmed_url(const char *url, size_t n, const char *suffix)
-{
-    while (n > 0 && url[n - 1] == '/')
-        n--;
-    size_t total = n + strlen(suffix) + 1;
-    char *out = malloc(total);
-    if (out != NULL)
-        snprintf(out, total, "%.*s%s", (int)n, url, suffix);
-    return out;
-}
-
-static int list_append(struct oi_strlist *l, char *item)
-{
-    if (item == NULL)
-        return -2;
-    char **items = realloc(l->items, (l->n + 1) * sizeof(*items));
-    if (items == NULL) {
-        free(item);
-        return -2;
-    }
-    l->items = items;
-    l->items[l->n++] = item;
-    return 0;
-}
-
-/* The introspection endpoint of each server and, for the Hydra flavours, its admin API base
- * (session revocation, health): admin_url without trailing slashes, or introspect_url without
- * its Hydra introspection path. No admin bases (no error) when one of them has no such path. */
-static int derive_endpoints(struct oi_config *cfg, struct oi_config_error *err)
-{
-    const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
-    const struct oi_strlist *admin = &cfg->admin_urls, *intro = &cfg->introspect_urls;
-    int rc = 0;
-    if (cfg->flavor == OI_FLAVOR_RFC7662) {
-        if (admin->n > 0)
-            return fail(err, w, "admin_url", "is for the Hydra flavours; rfc7662 takes introspect_url");
-        if (intro->n == 0)
-            return fail(err, w, "introspect_url", "is required with flavor=rfc7662");
-    } else if (admin->n > 0 && intro->n > 0) {
-        return fail(err, w, "introspect_url", "contradicts admin_url: give one of them");
-    } else if (admin->n == 0 && intro->n == 0) {
-        return fail(err, w, "admin_url", "is required (or introspect_url)");
-    }
-    const char *path = cfg->flavor == OI_FLAVOR_HYDRA ? "/admin/oauth2/introspect" : "/oauth2/introspect";
-    for (size_t i = 0; rc == 0 && i < admin->n; i++) {
-        rc = list_append(&cfg->endpoints, trimmed_url(admin->items[i], strlen(admin->items[i]), path));
-        if (rc == 0)
-            rc = list_append(&cfg->admin_bases, trimmed_url(admin->items[i], strlen(admin->items[i]), ""));
-    }
-    for (size_t i = 0; rc == 0 && i < intro->n; i++)
-        rc = list_append(&cfg->endpoints, strdup(intro->items[i]));
-    static const char *suffixes[] = {"/admin/oauth2/introspect", "/oauth2/introspect"};
-    bool all_known = cfg->flavor != OI_FLAVOR_RFC7662;
-    for (size_t i = 0; rc == 0 && all_known && i < intro->n; i++) {
-        const char *url = intro->items[i];
-        size_t n = strlen(url), j = cfg->flavor == OI_FLAVOR_HYDRA ? 0 : 1;
-        for (; j < 2; j++) {
-            size_t sl = strlen(suffixes[j]);
-            if (n > sl && strcmp(url + n - sl, suffixes[j]) == 0) {
-                rc = list_append(&cfg->admin_bases, strndup(url, n - sl));
-                break;
-            }
-        }
-        all_known = j < 2;
-    }
-    if (rc == 0 && !all_known)
-        oi_strlist_free(&cfg->admin_bases);
-    if (rc == 0 && admin->n > 0)
-        rc = set_string(&cfg->admin_url, admin->items[0]);
-    if (rc == 0)
-        rc = set_string(&cfg->introspect_url, cfg->endpoints.items[0]);
-    if (rc == 0 && cfg->admin_bases.n > 0)
-        rc = set_string(&cfg->admin_base, cfg->admin_bases.items[0]);
-    return rc;
-}
-
 /* cache_dir and its companions. */
-static int check_cache(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
+static enum oi_reason check_cache(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
 {
     const char *w = "settings";
     static const char *companions[] = {"cache_ttl", "negative_ttl", "offline_grace", "cache_max_entries"};
     if (cfg->cache_dir == NULL) {
         for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++)
             if (is_set(st, companions[i]))
-                return fail(err, w, companions[i], "needs cache_dir (the cache is off without it)");
-        return 0;
+                return oi_config_fail(err, w, companions[i], "needs cache_dir (the cache is off without it)");
+        return OI_OK;
     }
     if (cfg->cache_dir[0] != '/')
-        return fail(err, w, "cache_dir", "'%s' is not an absolute path", cfg->cache_dir);
+        return oi_config_fail(err, w, "cache_dir", "'%s' is not an absolute path", cfg->cache_dir);
     if (strlen(cfg->cache_dir) > 1024)
-        return fail(err, w, "cache_dir", "is longer than 1024 characters");
-    return 0;
+        return oi_config_fail(err, w, "cache_dir", "is longer than 1024 characters");
+    return OI_OK;
 }
 
-static int check_scope_templates(const struct oi_strlist *l, const char *key, struct oi_config_error *err)
+static enum oi_reason check_scope_templates(const struct oi_strlist *l, const char *key, struct oi_config_error *err)
 {
     for (size_t i = 0; i < l->n; i++) {
         const char *s = l->items[i];
         for (const char *p = s; *p; p++) {
             if (*p == ' ' || *p == '"' || *p == '\\')
-                return fail(err, "settings", key, "'%s' is not a scope token", s);
+                return oi_config_fail(err, "settings", key, "'%s' is not a scope token", s);
             if (*p == '%' && (p[1] == 'u' || p[1] == 's' || p[1] == 'h' || p[1] == '%')) {
                 p++;
                 continue;
             }
             if (*p == '%')
-                return fail(err, "settings", key, "'%s': only %%u, %%s, %%h and %%%% expand", s);
+                return oi_config_fail(err, "settings", key, "'%s': only %%u, %%s, %%h and %%%% expand", s);
         }
     }
-    return 0;
+    return OI_OK;
 }
 
 /* "sub", "ext.sid": dot-separated, no empty part. */
@@ -555,59 +419,59 @@ static bool is_claim_path(const char *path)
     return true;
 }
 
-static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
+static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
 {
     const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
     if (st->use_first_pass && st->try_first_pass)
-        return fail(err, w, "try_first_pass", "contradicts use_first_pass");
+        return oi_config_fail(err, w, "try_first_pass", "contradicts use_first_pass");
     cfg->pass = st->use_first_pass   ? OI_PASS_USE_FIRST
                 : st->try_first_pass ? OI_PASS_TRY_FIRST
                                      : OI_PASS_PROMPT;
     if (!is_set(st, "auth"))
         cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
-    int rc = derive_endpoints(cfg, err);
+    enum oi_reason rc = oi_servers_derive(cfg, err);
     if (rc == 0)
         rc = check_cache(cfg, st, err);
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < cfg->endpoints.n; i++)
-        if (url_is_http(cfg->endpoints.items[i]) && !cfg->allow_http)
-            return fail(err, w, cfg->admin_url ? "admin_url" : "introspect_url",
+        if (oi_skip_prefix(cfg->endpoints.items[i], "http://") && !cfg->allow_http)
+            return oi_config_fail(err, w, cfg->admin_url ? "admin_url" : "introspect_url",
                         "is plain http: use https, or set allow_http (tests only)");
     bool needs_client = cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_POST;
     if (needs_client && cfg->client_id == NULL)
-        return fail(err, w, "client_id", "is required with auth=%s",
+        return oi_config_fail(err, w, "client_id", "is required with auth=%s",
                     cfg->auth == OI_AUTH_BASIC ? "basic" : "post");
     if (!needs_client && cfg->client_id != NULL)
-        return fail(err, w, "client_id", "is only used with auth=basic or auth=post");
+        return oi_config_fail(err, w, "client_id", "is only used with auth=basic or auth=post");
     if (cfg->auth != OI_AUTH_NONE && cfg->secret_file == NULL)
-        return fail(err, w, "secret_file", "is required with this auth method");
+        return oi_config_fail(err, w, "secret_file", "is required with this auth method");
     if (cfg->auth == OI_AUTH_NONE && cfg->secret_file != NULL)
-        return fail(err, w, "secret_file", "is set but auth=none sends no credentials");
+        return oi_config_fail(err, w, "secret_file", "is set but auth=none sends no credentials");
     if (cfg->client_key && !cfg->client_cert)
-        return fail(err, w, "client_key", "needs client_cert");
+        return oi_config_fail(err, w, "client_key", "needs client_cert");
     if (cfg->min_token_length > cfg->max_token_length)
-        return fail(err, w, "min_token_length", "is longer than max_token_length (%ld)", cfg->max_token_length);
+        return oi_config_fail(err, w, "min_token_length", "is longer than max_token_length (%ld)", cfg->max_token_length);
     if (cfg->connect_timeout_ms > cfg->timeout_ms) {
         if (is_set(st, "connect_timeout_ms"))
-            return fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
+            return oi_config_fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
         cfg->connect_timeout_ms = cfg->timeout_ms; /* only timeout_ms was shortened */
     }
     if (cfg->allowed_clients.n == 0)
-        return fail(err, w, "allowed_clients",
+        return oi_config_fail(err, w, "allowed_clients",
                     "is required: without it any client of the server could log in");
     if (cfg->any_client && cfg->allowed_clients.n != 1)
-        return fail(err, w, "allowed_clients", "'*' cannot be combined with client ids");
+        return oi_config_fail(err, w, "allowed_clients", "'*' cannot be combined with client ids");
     if (cfg->user_claim == NULL && set_string(&cfg->user_claim, "sub") != 0)
-        return -2;
+        return OI_NOMEM;
     if (cfg->prompt == NULL && set_string(&cfg->prompt, "Access token: ") != 0)
-        return -2;
+        return OI_NOMEM;
     if (cfg->ca_file == NULL && cfg->ca_dir == NULL && set_string(&cfg->ca_dir, OI_DEFAULT_CA_DIR) != 0)
-        return -2;
+        return OI_NOMEM;
     if (cfg->state_dir == NULL && set_string(&cfg->state_dir, OI_DEFAULT_STATE_DIR) != 0)
-        return -2;
+        return OI_NOMEM;
     if (cfg->state_dir[0] != '/')
-        return fail(err, w, "state_dir", "'%s' is not an absolute path", cfg->state_dir);
+        return oi_config_fail(err, w, "state_dir", "'%s' is not an absolute path", cfg->state_dir);
     rc = check_scope_templates(&cfg->required_scopes, "required_scopes", err);
     if (rc == 0)
         rc = check_scope_templates(&cfg->any_scopes, "any_scopes", err);
@@ -618,31 +482,31 @@ static int check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_
         if (rerr != 0) {
             char msg[100];
             regerror(rerr, &cfg->user_re, msg, sizeof(msg));
-            return fail(err, w, "user_regex", "is not a POSIX extended regular expression: %s", msg);
+            return oi_config_fail(err, w, "user_regex", "is not a POSIX extended regular expression: %s", msg);
         }
         cfg->user_re_compiled = true;
     }
     if (!is_claim_path(cfg->user_claim))
-        return fail(err, w, "user_claim", "'%s' is not a dotted claim path", cfg->user_claim);
+        return oi_config_fail(err, w, "user_claim", "'%s' is not a dotted claim path", cfg->user_claim);
     if (cfg->sid_claim != NULL && !is_claim_path(cfg->sid_claim))
-        return fail(err, w, "sid_claim", "'%s' is not a dotted claim path", cfg->sid_claim);
+        return oi_config_fail(err, w, "sid_claim", "'%s' is not a dotted claim path", cfg->sid_claim);
     if (cfg->sid_claim != NULL && cfg->flavor == OI_FLAVOR_HYDRA_V1)
-        return fail(err, w, "sid_claim",
+        return oi_config_fail(err, w, "sid_claim",
                     "Hydra 1.x (flavor=hydra-v1) cannot revoke a login session by sid");
     if (cfg->revoke_on_close != 0 && cfg->flavor == OI_FLAVOR_RFC7662)
-        return fail(err, w, "revoke_on_close",
+        return oi_config_fail(err, w, "revoke_on_close",
                     "needs a Hydra flavour: an RFC 7662 server has no session API");
     if (cfg->revoke_on_close != 0 && cfg->admin_base == NULL)
-        return fail(err, w, "revoke_on_close",
+        return oi_config_fail(err, w, "revoke_on_close",
                     "needs admin_url (introspect_url does not end in a Hydra introspection path)");
-    return 0;
+    return OI_OK;
 }
 
-int oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err)
+enum oi_reason oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err)
 {
     struct parse_state st = {0};
     const char *conf = NULL;
-    int rc;
+    enum oi_reason rc;
 
     set_defaults(cfg);
     memset(err, 0, sizeof(*err));
@@ -651,9 +515,9 @@ int oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi
         if (v == NULL)
             continue;
         if (conf != NULL)
-            return fail(err, "pam.d line", "conf", "given twice");
+            return oi_config_fail(err, "pam.d line", "conf", "given twice");
         if (*v == '\0')
-            return fail(err, "pam.d line", "conf", "needs a path");
+            return oi_config_fail(err, "pam.d line", "conf", "needs a path");
         conf = v;
     }
     rc = set_string(&cfg->conf_path, conf ? conf : OI_DEFAULT_CONF);
@@ -670,7 +534,7 @@ int oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi
         if (oi_skip_prefix(argv[i], "conf="))
             continue;
         if (split_arg(argv[i], key, sizeof(key), &value) != 0)
-            rc = fail(err, st.where, argv[i], "not a 'key=value' option");
+            rc = oi_config_fail(err, st.where, argv[i], "not a 'key=value' option");
         else
             rc = apply_option(cfg, &st, key, value, err);
     }
@@ -690,7 +554,7 @@ static const char *const not_for_account[] = {"audience",         "issuer",     
                                               "sid_claim",        "revoke_on_close",  "export_env",
                                               "use_first_pass",   "try_first_pass",   "prompt"};
 
-int oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err)
+enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err)
 {
     for (int i = 0; i < argc; i++) {
         char key[64];
@@ -699,12 +563,12 @@ int oi_config_check_account_line(int argc, const char **argv, struct oi_config_e
             continue; /* oi_config_load has refused it already */
         for (size_t j = 0; j < sizeof(not_for_account) / sizeof(not_for_account[0]); j++)
             if (strcmp(key, not_for_account[j]) == 0)
-                return fail(err, "pam.d account line", key,
+                return oi_config_fail(err, "pam.d account line", key,
                             "has no effect here: acct_mgmt re-checks only exp, max_token_age, "
                             "allowed_clients, required_scopes, any_scopes, the account mapping and "
                             "min_uid; set it on the auth line or in the conf file");
     }
-    return 0;
+    return OI_OK;
 }
 
 void oi_config_free(struct oi_config *cfg)
@@ -735,7 +599,7 @@ void oi_config_free(struct oi_config *cfg)
     oi_strlist_free(&cfg->admin_bases);
 }
 
-int oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err)
+enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err)
 {
     const struct {
         const char *key, *path;
@@ -755,18 +619,18 @@ int oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_erro
             continue;
         snprintf(err->where, sizeof(err->where), "settings");
         snprintf(err->key, sizeof(err->key), "%s", files[i].key);
-        return -1;
+        return OI_CONFIG;
     }
-    return 0;
+    return OI_OK;
 }
 
-int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err)
+enum oi_reason oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err)
 {
     size_t len = 0;
     memset(err, 0, sizeof(*err));
     snprintf(err->where, sizeof(err->where), "%s", cfg->secret_file);
     snprintf(err->key, sizeof(err->key), "secret_file");
-    int rc = oi_read_trusted_file(cfg->secret_file, true, OI_SECRET_MAX_BYTES, secret, &len, err);
+    enum oi_reason rc = oi_read_trusted_file(cfg->secret_file, true, OI_SECRET_MAX_BYTES, secret, &len, err);
     if (rc != 0)
         return rc;
     if (len > 0 && (*secret)[len - 1] == '\n')
@@ -782,7 +646,7 @@ int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_
         oi_wipe(*secret, len); /* all of it: an embedded NUL would stop oi_free_secret early */
         oi_free_secret(secret);
         snprintf(err->what, sizeof(err->what), "%s %s", cfg->secret_file, why);
-        return -1;
+        return OI_CONFIG;
     }
-    return 0;
+    return OI_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <regex.h>
+#include "reason.h"
 #include "util.h"
 
 #define OI_DEFAULT_CONF "/etc/security/pam_oauth2_introspect.conf"
@@ -78,23 +79,30 @@ struct oi_config {
     long cache_max_entries; /* bound on the number of entries */
 };
 
-/* Fill cfg from the conf file (conf= or the default path, if present) then argv.
- * Returns 0, or -1 with err filled (a configuration error), or -2 on out of memory. */
-int oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err);
+/* Fill cfg from the conf file (conf= or the default path, if present) then argv. OI_OK,
+ * OI_CONFIG with err filled, or OI_NOMEM. */
+enum oi_reason oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err);
 void oi_config_free(struct oi_config *cfg);
 
-/* An account line's own options (argv) that acct_mgmt cannot apply are an error: 0, or -1 with
- * err. (Options from the conf file are shared with the auth line and fine.) */
-int oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err);
+/* An account line's own options (argv) that acct_mgmt cannot apply are an error: OI_OK, or
+ * OI_CONFIG with err. (Options from the conf file are shared with the auth line and fine.) */
+enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err);
 
 /* The files libcurl reads by itself (ca_file, ca_dir, client_cert, client_key, a pinned_pubkey
- * file) must be what only root can change, like every file the module reads: 0, or -1 with err
- * naming the option. Checked before each request, not at load: acct_mgmt sends none. */
-int oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err);
+ * file) must be what only root can change, like every file the module reads: OI_OK, or
+ * OI_CONFIG with err naming the option. Checked before each request, not at load: acct_mgmt
+ * sends none. */
+enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err);
 
-/* Read the secret file into *secret (caller wipes with oi_free_secret). -1 with err on failure. */
-int oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err);
+/* Read the secret file into *secret (caller wipes with oi_free_secret). OI_OK, OI_CONFIG with
+ * err, OI_NOMEM. */
+enum oi_reason oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err);
 
 const char *oi_flavor_name(enum oi_flavor f);
+
+/* Fill err (where, key, what) for a configuration error; OI_CONFIG, for return. */
+enum oi_reason oi_config_fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+const char *oi_auth_name(enum oi_auth a);
 
 #endif

@@ -119,7 +119,7 @@ static const char *check_node(const struct stat *st, enum oi_path_kind kind)
 /* The ancestors of path, with path named first in why. */
 static int check_ancestors_of(const char *path, bool is_dir, char *why, size_t whylen)
 {
-    char above[400];
+    char above[2200];
     if (oi_check_ancestors(path, is_dir, above, sizeof(above)) == 0)
         return 0;
     return path[0] == '/' ? fail(why, whylen, "%s: %s", path, above) : fail(why, whylen, "%s", above);
@@ -145,52 +145,46 @@ static int open_checked(const char *path, enum oi_path_kind kind, struct stat *s
     return fd;
 }
 
-int oi_check_trusted_path(const char *path, enum oi_path_kind kind, char *why, size_t whylen)
+enum oi_reason oi_check_trusted_path(const char *path, enum oi_path_kind kind, char *why, size_t whylen)
 {
     struct stat st;
     int fd = open_checked(path, kind, &st, why, whylen);
     if (fd < 0)
-        return -1;
+        return OI_CONFIG;
     close(fd);
-    return 0;
+    return OI_OK;
 }
 
-int oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
-                         struct oi_config_error *err)
+enum oi_reason oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
+                                    struct oi_config_error *err)
 {
     struct stat st;
     *out = NULL;
     int fd = open_checked(path, secret ? OI_PATH_SECRET : OI_PATH_FILE, &st, err->what, sizeof(err->what));
     if (fd < 0)
-        return -1;
+        return OI_CONFIG;
     if ((size_t)st.st_size > max) {
         close(fd);
-        return fail(err->what, sizeof(err->what), "%s: %s", path, "too large");
+        fail(err->what, sizeof(err->what), "%s: %s", path, "too large");
+        return OI_CONFIG;
     }
     char *buf = malloc((size_t)st.st_size + 1);
     if (buf == NULL) {
         close(fd);
-        return -2;
+        return OI_NOMEM;
     }
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
+    ssize_t got = oi_read_full(fd, buf, (size_t)st.st_size);
     close(fd);
-    if (got != (size_t)st.st_size) {
+    if (got != (ssize_t)st.st_size) {
         oi_wipe(buf, (size_t)st.st_size);
         free(buf);
-        return fail(err->what, sizeof(err->what), "%s: %s", path, "short read");
+        fail(err->what, sizeof(err->what), "%s: %s", path, "short read");
+        return OI_CONFIG;
     }
     buf[got] = '\0';
-    *outlen = got;
+    *outlen = (size_t)got;
     *out = buf;
-    return 0;
+    return OI_OK;
 }
 
 int oi_private_dir_open(const char *path, char *why, size_t whylen)
@@ -273,6 +267,28 @@ static int create_key(int dirfd, const char *name, char *why, size_t whylen)
         rc = fail(why, whylen, "cannot create %s: %s", name, strerror(errno));
     unlinkat(dirfd, tmp, 0);
     return rc;
+}
+
+enum oi_reason oi_private_keyed_dir(const struct oi_log *lg, const char *option, const char *dir,
+                                    const char *name, unsigned char key[OI_KEY_BYTES], int *dirfd)
+{
+    char why[2200];
+    int fd = oi_private_dir_open(dir, why, sizeof(why));
+    if (fd >= 0 && oi_private_key(fd, name, key, why, sizeof(why)) == 0) {
+        if (dirfd != NULL)
+            *dirfd = fd;
+        else
+            close(fd);
+        return OI_OK;
+    }
+    if (fd >= 0)
+        close(fd);
+    oi_wipe(key, OI_KEY_BYTES);
+    oi_logf(lg, LOG_ERR,
+            "configuration error: %s %s: %s (it must be a directory, not a symbolic link, owned by root "
+            "with mode 0700, in directories only root can change)",
+            option, dir, why);
+    return OI_CONFIG;
 }
 
 int oi_private_key(int dirfd, const char *name, unsigned char key[OI_KEY_BYTES], char *why, size_t whylen)

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "log.h"
+#include "reason.h"
 #include "util.h"
 
 #define OI_KEY_BYTES 32
@@ -23,15 +25,15 @@ int oi_check_ancestors(const char *path, bool is_dir, char *why, size_t whylen);
 /* Read path as a trusted file: absolute, not a symbolic link, regular, trusted ancestors, owned
  * by root or the effective uid, not writable by group or others, and (secret) not readable by
  * them either. At most max bytes, into a NUL-terminated buffer (the caller frees; a secret is
- * wiped first). 0, -1 with err->what, -2 when out of memory. */
-int oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
+ * wiped first). OI_OK, OI_CONFIG with err->what, OI_NOMEM. */
+enum oi_reason oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
                          struct oi_config_error *err);
 
 /* What libcurl reads by itself (ca_file, ca_dir, client_cert, client_key, a pinned key file):
  * the same checks as a trusted file or, for ca_dir, a trusted directory, without reading it.
- * 0, or -1 with why. */
+ * OI_OK, or OI_CONFIG with why. */
 enum oi_path_kind { OI_PATH_FILE, OI_PATH_SECRET, OI_PATH_DIR };
-int oi_check_trusted_path(const char *path, enum oi_path_kind kind, char *why, size_t whylen);
+enum oi_reason oi_check_trusted_path(const char *path, enum oi_path_kind kind, char *why, size_t whylen);
 
 /* Open a private directory, made (0700) when absent: a real directory, not a symbolic link,
  * owned by root or the effective uid, no access for group or others, trusted ancestors.
@@ -42,5 +44,11 @@ int oi_private_dir_open(const char *path, char *why, size_t whylen);
  * mode 0600, made when absent and published with link() so that concurrent first logins agree on
  * one key. 0, or -1 with why. */
 int oi_private_key(int dirfd, const char *name, unsigned char key[OI_KEY_BYTES], char *why, size_t whylen);
+
+/* The private directory dir (the option named option, for the message) and its key file name,
+ * made when absent. OI_OK with key set and, when dirfd is not NULL, the directory left open in
+ * *dirfd; or OI_CONFIG, logged as a configuration error that names the option and says why. */
+enum oi_reason oi_private_keyed_dir(const struct oi_log *lg, const char *option, const char *dir,
+                                    const char *name, unsigned char key[OI_KEY_BYTES], int *dirfd);
 
 #endif

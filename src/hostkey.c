@@ -4,25 +4,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 enum oi_reason oi_hostkey_load(const struct oi_config *cfg, const struct oi_log *lg, struct oi_hostkey *k)
 {
-    char why[400];
-    int fd = oi_private_dir_open(cfg->state_dir, why, sizeof(why));
-    int rc = fd >= 0 ? oi_private_key(fd, OI_HOSTKEY_FILE, k->key, why, sizeof(why)) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (rc == 0)
-        return OI_OK;
-    oi_hostkey_wipe(k);
-    oi_logf(lg, LOG_ERR,
-            "configuration error: state_dir %s: %s (it must be a directory owned by root with mode 0700, "
-            "in directories only root can change)",
-            cfg->state_dir, why);
-    return OI_CONFIG;
+    return oi_private_keyed_dir(lg, "state_dir", cfg->state_dir, OI_HOSTKEY_FILE, k->key, NULL);
 }
 
 void oi_hostkey_wipe(struct oi_hostkey *k)

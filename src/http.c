@@ -139,7 +139,71 @@ static void copy_header(CURL *curl, const char *name, char *dst, size_t dstlen)
         }                                                                                          \
     } while (0)
 
-enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi_http_request *req,
+void oi_transport_init(struct oi_transport *t, const struct oi_config *cfg)
+{
+    *t = (struct oi_transport){cfg->ca_file,    cfg->ca_dir, cfg->pinned_pubkey,      cfg->client_cert,
+                               cfg->client_key, cfg->proxy,  cfg->allow_http,         cfg->connect_timeout_ms,
+                               cfg->timeout_ms};
+}
+
+void oi_transport_cap(struct oi_transport *t, long timeout_ms)
+{
+    if (timeout_ms < t->timeout_ms)
+        t->timeout_ms = timeout_ms;
+    if (t->connect_timeout_ms > t->timeout_ms)
+        t->connect_timeout_ms = t->timeout_ms;
+}
+
+/* Where a request that got no answer failed, from libcurl's code and how far it got. */
+static enum oi_http_stage failed_stage(CURLcode cc, const struct oi_http_response *r, bool https)
+{
+    switch (cc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return OI_STAGE_DNS;
+    case CURLE_COULDNT_CONNECT:
+        return OI_STAGE_CONNECT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+        return OI_STAGE_TLS;
+    default:
+        /* A timeout or reset: the step it interrupted. */
+        if (r->connect_seconds <= 0)
+            return OI_STAGE_CONNECT;
+        if (https && r->tls_seconds <= 0)
+            return OI_STAGE_TLS;
+        return OI_STAGE_REQUEST;
+    }
+}
+
+void oi_http_host_port(const char *url, char *dst, size_t len)
+{
+    CURLU *h = curl_url();
+    char *host = NULL, *port = NULL;
+    if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+        snprintf(dst, len, "%s:%s", host, port);
+    else
+        snprintf(dst, len, "%s", url);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(h);
+}
+
+enum oi_http_result oi_http_perform(const struct oi_transport *t, const struct oi_http_request *req,
                                     struct oi_http_response *resp, char *err, size_t errlen)
 {
     enum oi_http_result result = OI_HTTP_UNAVAILABLE;
@@ -162,32 +226,32 @@ enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi
         goto out;
     }
     SETOPT(CURLOPT_URL, req->url);
-    SETOPT(CURLOPT_PROTOCOLS_STR, cfg->allow_http ? "https,http" : "https");
+    SETOPT(CURLOPT_PROTOCOLS_STR, t->allow_http ? "https,http" : "https");
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
     SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
-    SETOPT(CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
+    SETOPT(CURLOPT_TIMEOUT_MS, t->timeout_ms);
     SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OI_HTTP_MAX_BODY);
     SETOPT(CURLOPT_ERRORBUFFER, errbuf);
     SETOPT(CURLOPT_WRITEFUNCTION, collect);
     SETOPT(CURLOPT_WRITEDATA, &sink);
     /* "" disables proxies from the environment; only an explicit proxy= is used. And no host
      * bypasses it, so that no_proxy is not read from the environment either. */
-    SETOPT(CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "");
+    SETOPT(CURLOPT_PROXY, t->proxy ? t->proxy : "");
     SETOPT(CURLOPT_NOPROXY, "");
     SETOPT(CURLOPT_SSL_CTX_FUNCTION, no_keylog);
     SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
     SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
     /* Never the compiled-in bundle file: a hashed directory verifies as strictly without parsing
      * every certificate in every login process. */
-    SETOPT(CURLOPT_CAINFO, cfg->ca_file);
-    SETOPT(CURLOPT_CAPATH, cfg->ca_dir);
-    if (cfg->pinned_pubkey)
-        SETOPT(CURLOPT_PINNEDPUBLICKEY, cfg->pinned_pubkey);
-    if (cfg->client_cert)
-        SETOPT(CURLOPT_SSLCERT, cfg->client_cert);
-    if (cfg->client_key)
-        SETOPT(CURLOPT_SSLKEY, cfg->client_key);
+    SETOPT(CURLOPT_CAINFO, t->ca_file);
+    SETOPT(CURLOPT_CAPATH, t->ca_dir);
+    if (t->pinned_pubkey)
+        SETOPT(CURLOPT_PINNEDPUBLICKEY, t->pinned_pubkey);
+    if (t->client_cert)
+        SETOPT(CURLOPT_SSLCERT, t->client_cert);
+    if (t->client_key)
+        SETOPT(CURLOPT_SSLKEY, t->client_key);
     SETOPT(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
     if (strcmp(req->method, "POST") == 0) {
         SETOPT(CURLOPT_POST, 1L);
@@ -224,11 +288,13 @@ enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi
     curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME, &resp->tls_seconds);
     if (sink.too_large || cc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(err, errlen, "answer larger than %d bytes", OI_HTTP_MAX_BODY);
+        resp->failed_stage = OI_STAGE_ANSWER;
         result = OI_HTTP_TOO_LARGE;
         goto out;
     }
     if (cc != CURLE_OK) {
         snprintf(err, errlen, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
+        resp->failed_stage = failed_stage(cc, resp, oi_skip_prefix(req->url, "https://") != NULL);
         result = OI_HTTP_UNAVAILABLE;
         goto out;
     }
@@ -248,6 +314,7 @@ enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi
                  "the answer (HTTP %ld) repeats a secret of the request (the token, an API key or a client "
                  "secret): it is not used, shown or stored",
                  resp->status);
+        resp->failed_stage = OI_STAGE_ANSWER;
         result = OI_HTTP_ECHO;
         goto out;
     }

@@ -4,10 +4,26 @@
 #ifndef OI_HTTP_H
 #define OI_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "cfg.h"
 
 #define OI_HTTP_MAX_BODY (64 * 1024)
+
+/* How a server is reached: TLS trust, client certificate, proxy and timeouts, borrowed from the
+ * configuration by oi_transport_init; a caller narrows the timeouts on its own copy. */
+struct oi_transport {
+    const char *ca_file, *ca_dir, *pinned_pubkey, *client_cert, *client_key, *proxy;
+    bool allow_http;
+    long connect_timeout_ms, timeout_ms;
+};
+void oi_transport_init(struct oi_transport *t, const struct oi_config *cfg);
+/* At most timeout_ms in all (when shorter than now), and no longer than that to connect. */
+void oi_transport_cap(struct oi_transport *t, long timeout_ms);
+
+/* The step a request failed at: no name, no connection, no TLS session, no answer to the
+ * request, or an answer that cannot be used (too large, or repeating a secret). */
+enum oi_http_stage { OI_STAGE_NONE, OI_STAGE_DNS, OI_STAGE_CONNECT, OI_STAGE_TLS, OI_STAGE_REQUEST, OI_STAGE_ANSWER };
 
 enum oi_http_result {
     OI_HTTP_OK,          /* an HTTP answer arrived (any status) and fit the cap */
@@ -28,6 +44,7 @@ struct oi_http_response {
     /* From the start of the request, also when no answer arrived (0: the step was not reached):
      * name resolved, TCP connected, TLS handshake done. For the tool's ping. */
     double dns_seconds, connect_seconds, tls_seconds;
+    enum oi_http_stage failed_stage; /* OI_STAGE_NONE on OI_HTTP_OK */
 };
 
 struct oi_http_request {
@@ -53,10 +70,14 @@ bool oi_http_secrets_init(struct oi_http_secrets *s, const char *token, const ch
                           const char *authorization);
 void oi_http_secrets_free(struct oi_http_secrets *s);
 
-/* Perform req under cfg's TLS, timeout and proxy rules. On anything but OI_HTTP_OK err says why
- * (never a secret). */
-enum oi_http_result oi_http_perform(const struct oi_config *cfg, const struct oi_http_request *req,
+/* Perform req as t says. On anything but OI_HTTP_OK err says why (never a secret) and
+ * resp->failed_stage where. */
+enum oi_http_result oi_http_perform(const struct oi_transport *t, const struct oi_http_request *req,
                                     struct oi_http_response *resp, char *err, size_t errlen);
+
+/* "host:port" of url, the scheme's port when none is given (the URL itself when it cannot be
+ * parsed), for messages. */
+void oi_http_host_port(const char *url, char *dst, size_t len);
 void oi_http_response_free(struct oi_http_response *resp);
 
 /* Form-urlencode (RFC 6749 appendix B): unreserved kept, space as '+', rest %XX. Caller wipes. */

@@ -3,302 +3,189 @@
 #include "introspect.h"
 #include "http.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 
-/* Times beyond year 9999 are nonsense from a server, not a long-lived token. */
-#define OI_MAX_TIME INT64_C(253402300799)
-#define OI_JSON_DEPTH 10
-
-static enum oi_reason bad(char *why, size_t whylen, const char *field, const char *problem)
+/* The server's "error" member, if any, for the log line; never the body itself. */
+static void server_error(const struct oi_http_response *resp, char *out, size_t outlen)
 {
-    snprintf(why, whylen, "field '%s' %s", field, problem);
-    return OI_BAD_ANSWER;
+    char description[8];
+    oi_answer_error(resp->body, resp->len, out, outlen, description, sizeof(description));
+    if (out[0] == '\0')
+        snprintf(out, outlen, "-");
 }
 
-static bool get_string(json_object *root, const char *key, struct oi_jstr *out, bool *wrong_type)
+static enum oi_reason classify_answer(const char *url, const struct oi_log *lg,
+                                      const struct oi_http_response *resp)
 {
-    json_object *v;
-    if (!json_object_object_get_ex(root, key, &v))
-        return false;
-    if (!json_object_is_type(v, json_type_string)) {
-        *wrong_type = true;
-        return false;
-    }
-    out->s = json_object_get_string(v);
-    out->len = (size_t)json_object_get_string_len(v);
-    return true;
-}
-
-static bool get_time(json_object *root, const char *key, int64_t *out, bool *wrong_type)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(root, key, &v))
-        return false;
-    if (!json_object_is_type(v, json_type_int)) {
-        *wrong_type = true;
-        return false;
-    }
-    errno = 0;
-    int64_t t = json_object_get_int64(v);
-    if (errno != 0 || t < 0 || t > OI_MAX_TIME) {
-        *wrong_type = true;
-        return false;
-    }
-    *out = t;
-    return true;
-}
-
-static bool valid_aud(json_object *aud)
-{
-    if (json_object_is_type(aud, json_type_string))
-        return true;
-    if (!json_object_is_type(aud, json_type_array))
-        return false;
-    for (size_t i = 0; i < json_object_array_length(aud); i++)
-        if (!json_object_is_type(json_object_array_get_idx(aud, i), json_type_string))
-            return false;
-    return true;
-}
-
-/* Length of the UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, at most U+10FFFF),
- * or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *p, size_t avail)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
-    if (n == 0 || n > avail)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
-        (p[0] == 0xf4 && p[1] > 0x8f))
-        return 0;
-    return n;
-}
-
-/* What json-c's strict mode lets through (0.16): single quotes, raw control characters in
- * strings, invalid UTF-8, and keys holding an escaped NUL (json-c keeps keys as C strings, so
- * "active\u0000" would read as "active"). Also counts the ':' outside strings, one per object
- * member, so that duplicate keys (json-c keeps the last silently) can be found after parsing. */
-static bool json_text_ok(const char *body, size_t len, size_t *members, char *why, size_t whylen)
-{
-    const unsigned char *p = (const unsigned char *)body;
-    bool in_string = false, string_has_nul = false, last_string_has_nul = false;
-    *members = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = p[i];
-        size_t n = utf8_len(p + i, len - i);
-        if (n == 0) {
-            snprintf(why, whylen, "invalid UTF-8 at byte %zu", i);
-            return false;
-        }
-        if (in_string) {
-            if (c < 0x20) {
-                snprintf(why, whylen, "control character in a string at byte %zu", i);
-                return false;
-            }
-            if (c == '\\') {
-                n = 2; /* the escaped character is never a quote that ends the string */
-                string_has_nul |= len - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0;
-            } else if (c == '"') {
-                in_string = false;
-                last_string_has_nul = string_has_nul;
-            }
-        } else if (c == '"') {
-            in_string = true;
-            string_has_nul = false;
-        } else if (c == '\'') {
-            snprintf(why, whylen, "single quote at byte %zu", i);
-            return false;
-        } else if (c == ':') {
-            /* The string just before a ':' is the member's key. */
-            if (last_string_has_nul) {
-                snprintf(why, whylen, "a key holds a NUL character (\\u0000) before byte %zu", i);
-                return false;
-            }
-            (*members)++;
-        }
-        i += n;
-    }
-    return true;
-}
-
-static size_t count_members(json_object *o)
-{
-    size_t n = 0;
-    if (json_object_is_type(o, json_type_object)) {
-        json_object_object_foreach(o, key, val)
-        {
-            (void)key;
-            n += 1 + count_members(val);
-        }
-    } else if (json_object_is_type(o, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(o); i++)
-            n += count_members(json_object_array_get_idx(o, i));
-    }
-    return n;
-}
-
-static json_object *parse_strict(const char *body, size_t len, char *why, size_t whylen)
-{
-    if (len == 0) {
-        snprintf(why, whylen, "empty body");
-        return NULL;
-    }
-    if (memchr(body, '\0', len) != NULL) {
-        snprintf(why, whylen, "NUL byte in body");
-        return NULL;
-    }
-    size_t members;
-    if (!json_text_ok(body, len, &members, why, whylen))
-        return NULL;
-    json_tokener *tok = json_tokener_new_ex(OI_JSON_DEPTH);
-    if (tok == NULL) {
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    json_object *root = json_tokener_parse_ex(tok, body, (int)len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    if (root == NULL) {
-        snprintf(why, whylen, "not JSON: %s",
-                 jerr == json_tokener_continue ? "truncated, or a bare value" : json_tokener_error_desc(jerr));
-        return NULL;
-    }
-    while (end < len && (body[end] == ' ' || body[end] == '\t' || body[end] == '\r' || body[end] == '\n'))
-        end++;
-    if (end != len) {
-        json_object_put(root);
-        snprintf(why, whylen, "trailing data after the JSON value");
-        return NULL;
-    }
-    if (!json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        snprintf(why, whylen, "the JSON value is not an object");
-        return NULL;
-    }
-    if (count_members(root) != members) {
-        json_object_put(root);
-        snprintf(why, whylen, "a key appears twice in one object");
-        return NULL;
-    }
-    return root;
-}
-
-enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_info *info, char *why,
-                               size_t whylen)
-{
-    memset(info, 0, sizeof(*info));
-    if (len > INT32_MAX)
-        return bad(why, whylen, "(body)", "is too large");
-    info->root = parse_strict(body, len, why, whylen);
-    if (info->root == NULL)
+    if (resp->status == 200 && oi_answer_is_json(resp->content_type))
+        return OI_OK;
+    if (resp->status == 200) {
+        char ct[140];
+        oi_sanitize(ct, sizeof(ct), resp->content_type, strlen(resp->content_type));
+        oi_logf(lg, LOG_ERR, "introspection at %s: answer is not application/json (Content-Type %s)", url, ct);
         return OI_BAD_ANSWER;
-
-    json_object *active;
-    if (!json_object_object_get_ex(info->root, "active", &active))
-        return bad(why, whylen, "active", "is missing");
-    if (!json_object_is_type(active, json_type_boolean))
-        return bad(why, whylen, "active", "is not a JSON boolean");
-    info->active = json_object_get_boolean(active);
-    if (!info->active)
-        return OI_OK; /* nothing else matters, and Hydra sends nothing else */
-
-    static const struct {
-        const char *name;
-        size_t offset;
-    } strings[] = {
-        {"sub", offsetof(struct oi_token_info, sub)},
-        {"client_id", offsetof(struct oi_token_info, client_id)},
-        {"scope", offsetof(struct oi_token_info, scope)},
-        {"iss", offsetof(struct oi_token_info, iss)},
-        {"token_use", offsetof(struct oi_token_info, token_use)},
-        {"username", offsetof(struct oi_token_info, username)},
-    };
-    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-        bool wrong = false;
-        get_string(info->root, strings[i].name, (struct oi_jstr *)((char *)info + strings[i].offset),
-                   &wrong);
-        if (wrong)
-            return bad(why, whylen, strings[i].name, "is not a JSON string");
     }
-    static const struct {
-        const char *name;
-        size_t has, value;
-    } times[] = {
-        {"exp", offsetof(struct oi_token_info, has_exp), offsetof(struct oi_token_info, exp)},
-        {"iat", offsetof(struct oi_token_info, has_iat), offsetof(struct oi_token_info, iat)},
-        {"nbf", offsetof(struct oi_token_info, has_nbf), offsetof(struct oi_token_info, nbf)},
-    };
-    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
-        bool wrong = false;
-        *(bool *)((char *)info + times[i].has) =
-            get_time(info->root, times[i].name, (int64_t *)((char *)info + times[i].value), &wrong);
-        if (wrong)
-            return bad(why, whylen, times[i].name, "is not a whole number of seconds in 0..year 9999");
+    char err[128];
+    server_error(resp, err, sizeof(err));
+    if (resp->status >= 300 && resp->status < 400) {
+        char loc[300];
+        oi_sanitize(loc, sizeof(loc), resp->location, strlen(resp->location));
+        oi_logf(lg, LOG_ERR,
+                "introspection at %s: HTTP %ld to %s: redirects are not followed; for Hydra v2 set "
+                "admin_url so that the /admin path is called",
+                url, resp->status, loc);
+    } else if (resp->status == 429) {
+        char reset[40];
+        oi_sanitize(reset, sizeof(reset), resp->ratelimit_reset, strlen(resp->ratelimit_reset));
+        oi_logf(lg, LOG_ERR, "introspection at %s: HTTP 429 rate limited (x-ratelimit-reset %s)", url,
+                reset);
+    } else {
+        oi_logf(lg, LOG_ERR, "introspection at %s: HTTP %ld (error %s)", url, resp->status, err);
     }
-    json_object *v;
-    if (json_object_object_get_ex(info->root, "aud", &v)) {
-        if (!valid_aud(v))
-            return bad(why, whylen, "aud", "is not a string or an array of strings");
-        info->aud = v;
-    }
-    if (json_object_object_get_ex(info->root, "ext", &v) && !json_object_is_type(v, json_type_object))
-        return bad(why, whylen, "ext", "is not a JSON object");
-    return OI_OK;
+    return OI_HTTP_STATUS;
 }
 
-void oi_token_info_free(struct oi_token_info *info)
+/* x-ratelimit-reset: seconds to wait (Ory), or a time since the epoch; -1 when unusable. At most
+ * OI_BREAKER_MAX_RESET_S: a 429 is anyone's to provoke with a junk token. */
+static long ratelimit_reset_ms(const char *value, int64_t now_ms)
 {
-    json_object_put(info->root);
-    memset(info, 0, sizeof(*info));
+    int64_t v;
+    if (!oi_parse_int64(value, 0, INT64_C(253402300799), &v))
+        return -1;
+    if (v > INT64_C(1000000000)) /* an absolute time */
+        v = v * 1000 > now_ms ? (v * 1000 - now_ms + 999) / 1000 : 0;
+    if (v > OI_BREAKER_MAX_RESET_S)
+        v = OI_BREAKER_MAX_RESET_S;
+    return (long)(v * 1000);
 }
 
-bool oi_jstr_dup(const struct oi_jstr *j, char **dst)
+enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *lg, struct oi_cache *cache,
+                                 const char *token, const char *scopes, struct oi_token_info *info,
+                                 char **body, size_t *body_len, bool *unreachable)
 {
-    *dst = NULL;
-    if (j->s == NULL || memchr(j->s, '\0', j->len) != NULL)
-        return true;
-    *dst = strndup(j->s, j->len);
-    return *dst != NULL;
-}
+    char *secret = NULL, *form = NULL, *authz = NULL;
+    struct oi_http_secrets secrets = {0};
+    struct oi_http_response resp = {0};
+    enum oi_reason reason = OI_NOMEM;
+    struct oi_config_error cerr;
+    char err[512];
+    size_t skipped = 0;
+    bool rate_limited = false;
+    const char *answered = cfg->introspect_url;
 
-bool oi_claim_string(const struct oi_token_info *info, const char *path, struct oi_jstr *out)
-{
-    json_object *cur = info->root;
-    const char *p = path;
-    out->s = NULL;
-    out->len = 0;
-    while (cur != NULL) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        char key[128];
-        if (n == 0 || n >= sizeof(key) || !json_object_is_type(cur, json_type_object))
-            return false;
-        memcpy(key, p, n);
-        key[n] = '\0';
-        json_object *next;
-        if (!json_object_object_get_ex(cur, key, &next))
-            return false;
-        if (dot == NULL) {
-            if (!json_object_is_type(next, json_type_string))
-                return false;
-            out->s = json_object_get_string(next);
-            out->len = (size_t)json_object_get_string_len(next);
-            return true;
+    *unreachable = false;
+    *body = NULL;
+    if (oi_config_check_tls_files(cfg, &cerr) != 0) {
+        oi_logf(lg, LOG_ERR, "configuration error: %s: %s", cerr.key, cerr.what);
+        reason = OI_CONFIG;
+        goto out;
+    }
+    if (cfg->auth != OI_AUTH_NONE) {
+        reason = oi_config_read_secret(cfg, &secret, &cerr);
+        if (reason == OI_CONFIG)
+            oi_logf(lg, LOG_ERR, "configuration error: secret_file: %s", cerr.what);
+        if (reason != OI_OK)
+            goto out;
+    }
+    form = oi_build_form(cfg, token, scopes, secret);
+    authz = oi_build_authorization(cfg, secret);
+    if (form == NULL || ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL) ||
+        !oi_http_secrets_init(&secrets, token, secret, authz))
+        goto out;
+    int64_t deadline = oi_now_ms() + cfg->timeout_ms;
+    reason = OI_UNAVAILABLE;
+    for (size_t i = 0; i < cfg->endpoints.n; i++) {
+        const char *url = cfg->endpoints.items[i];
+        int64_t now = oi_now_ms();
+        struct oi_breaker_state bs;
+        if (cache != NULL && oi_breaker_is_open(cache, cfg, url, now, &bs)) {
+            oi_logf(lg, LOG_NOTICE,
+                    "introspection at %s skipped: circuit breaker open for %.1f s more (%u failures in a row%s)",
+                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures, bs.rate_limited ? ", rate limited" : "");
+            rate_limited |= bs.rate_limited;
+            skipped++;
+            continue;
         }
-        cur = next;
-        p = dot + 1;
+        if (now >= deadline) {
+            oi_logf(lg, LOG_ERR, "introspection at %s not tried: timeout_ms (%ld) is used up", url, cfg->timeout_ms);
+            break;
+        }
+        /* The same request, with what is left of the overall timeout. */
+        struct oi_transport t;
+        oi_transport_init(&t, cfg);
+        oi_transport_cap(&t, (long)(deadline - now));
+        struct oi_http_request req = {"POST", url, form, authz, secrets.list};
+        oi_http_response_free(&resp);
+        enum oi_http_result hr = oi_http_perform(&t, &req, &resp, err, sizeof(err));
+        long retry_ms = -1;
+        bool available = true;
+        if (hr == OI_HTTP_NOMEM) {
+            reason = OI_NOMEM;
+            goto out;
+        } else if (hr == OI_HTTP_UNAVAILABLE) {
+            oi_logf(lg, LOG_ERR, "introspection at %s failed: %s", url, err);
+            reason = OI_UNAVAILABLE;
+            available = false;
+        } else if (hr == OI_HTTP_TOO_LARGE || hr == OI_HTTP_ECHO) {
+            oi_logf(lg, LOG_ERR, "introspection at %s: %s", url, err);
+            reason = OI_BAD_ANSWER;
+        } else {
+            answered = url;
+            oi_debug(lg, "introspection at %s answered HTTP %ld, %zu bytes, in %.1f ms", url, resp.status,
+                     resp.len, resp.total_seconds * 1000.0);
+            reason = classify_answer(url, lg, &resp);
+            if (resp.status == 429) {
+                available = false;
+                rate_limited = true;
+                retry_ms = ratelimit_reset_ms(resp.ratelimit_reset, oi_now_ms());
+                if (retry_ms < 0) /* no usable reset: still back off at once */
+                    retry_ms = OI_BREAKER_BASE_MS;
+            } else if (resp.status >= 500) {
+                available = false;
+            }
+        }
+        if (cache != NULL && (!available || reason == OI_OK)) {
+            struct oi_breaker_state after;
+            oi_breaker_record(cache, cfg, url, oi_now_ms(), available, retry_ms, &after);
+            if (!available && after.open_until_ms > oi_now_ms())
+                oi_logf(lg, LOG_ERR, "introspection at %s: circuit breaker open for %.1f s (%u failures in a row%s)",
+                        url, (double)(after.open_until_ms - oi_now_ms()) / 1000.0, after.failures,
+                        retry_ms >= 0 ? ", rate limited" : "");
+        }
+        if (available)
+            break; /* an answer (good or bad) from this server: no failover */
+        if (i + 1 < cfg->endpoints.n)
+            oi_logf(lg, LOG_NOTICE, "introspection: %s unavailable, trying %s", url, cfg->endpoints.items[i + 1]);
     }
-    return false;
+    if (skipped == cfg->endpoints.n) {
+        oi_logf(lg, LOG_ERR, "introspection not attempted: the circuit breaker is open for every server");
+        reason = OI_UNAVAILABLE;
+    }
+    if (reason != OI_OK) {
+        /* Unavailable: no answer at all, or the last server tried was failing; never when a
+         * server said "too many requests". */
+        *unreachable = !rate_limited && (reason == OI_UNAVAILABLE || (reason == OI_HTTP_STATUS && resp.status >= 500));
+        goto out;
+    }
+    char why[160];
+    reason = oi_parse_answer(resp.body, resp.len, info, why, sizeof(why));
+    if (reason != OI_OK) {
+        oi_logf(lg, LOG_ERR, "introspection at %s: unusable answer: %s", answered, why);
+        goto out;
+    }
+    *body = resp.body;
+    *body_len = resp.len;
+    resp.body = NULL;
+out:
+    oi_free_secret(&secret);
+    oi_free_secret(&form);
+    oi_free_secret(&authz);
+    oi_http_secrets_free(&secrets);
+    oi_http_response_free(&resp);
+    return reason;
 }
 
 /* Append "&name=enc(value)" (no '&' when first) to a buffer sized by the caller. */

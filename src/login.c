@@ -3,224 +3,13 @@
 #include "login.h"
 #include "cache.h"
 #include "hostkey.h"
-#include "http.h"
 #include "introspect.h"
 #include "precheck.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-
-static bool is_json_content_type(const char *ct)
-{
-    const char *p = ct;
-    if (strncasecmp(p, "application/json", 16) != 0)
-        return false;
-    p += 16;
-    return *p == '\0' || *p == ';' || *p == ' ';
-}
-
-/* The server's "error" field, if any, for the log line; never the body itself. */
-static void server_error(const struct oi_http_response *resp, char *out, size_t outlen)
-{
-    struct oi_token_info info;
-    char why[64];
-    struct oi_jstr e = {0};
-    snprintf(out, outlen, "-");
-    oi_parse_answer(resp->body, resp->len, &info, why, sizeof(why));
-    if (info.root && json_object_is_type(info.root, json_type_object)) {
-        json_object *v;
-        if (json_object_object_get_ex(info.root, "error", &v) && json_object_is_type(v, json_type_string)) {
-            e.s = json_object_get_string(v);
-            e.len = (size_t)json_object_get_string_len(v);
-            oi_sanitize(out, outlen, e.s, e.len < 100 ? e.len : 100);
-        }
-    }
-    oi_token_info_free(&info);
-}
-
-static enum oi_reason classify_answer(const char *url, const struct oi_log *lg,
-                                      const struct oi_http_response *resp)
-{
-    if (resp->status == 200 && is_json_content_type(resp->content_type))
-        return OI_OK;
-    if (resp->status == 200) {
-        char ct[140];
-        oi_sanitize(ct, sizeof(ct), resp->content_type, strlen(resp->content_type));
-        oi_logf(lg, LOG_ERR, "introspection at %s: answer is not application/json (Content-Type %s)", url, ct);
-        return OI_BAD_ANSWER;
-    }
-    char err[128];
-    server_error(resp, err, sizeof(err));
-    if (resp->status >= 300 && resp->status < 400) {
-        char loc[300];
-        oi_sanitize(loc, sizeof(loc), resp->location, strlen(resp->location));
-        oi_logf(lg, LOG_ERR,
-                "introspection at %s: HTTP %ld to %s: redirects are not followed; for Hydra v2 set "
-                "admin_url so that the /admin path is called",
-                url, resp->status, loc);
-    } else if (resp->status == 429) {
-        char reset[40];
-        oi_sanitize(reset, sizeof(reset), resp->ratelimit_reset, strlen(resp->ratelimit_reset));
-        oi_logf(lg, LOG_ERR, "introspection at %s: HTTP 429 rate limited (x-ratelimit-reset %s)", url,
-                reset);
-    } else {
-        oi_logf(lg, LOG_ERR, "introspection at %s: HTTP %ld (error %s)", url, resp->status, err);
-    }
-    return OI_HTTP_STATUS;
-}
-
-/* x-ratelimit-reset: seconds to wait (Ory), or a time since the epoch; -1 when unusable. At most
- * OI_BREAKER_MAX_RESET_S: a 429 is anyone's to provoke with a junk token. */
-static long ratelimit_reset_ms(const char *value, int64_t now_ms)
-{
-    int64_t v;
-    if (!oi_parse_int64(value, 0, INT64_C(253402300799), &v))
-        return -1;
-    if (v > INT64_C(1000000000)) /* an absolute time */
-        v = v * 1000 > now_ms ? (v * 1000 - now_ms + 999) / 1000 : 0;
-    if (v > OI_BREAKER_MAX_RESET_S)
-        v = OI_BREAKER_MAX_RESET_S;
-    return (long)(v * 1000);
-}
-
-/* Ask the servers about token, in order, within timeout_ms in all: one that is unavailable (no
- * answer, 429, 5xx) passes the question to the next. With a cache, each server's circuit breaker
- * is consulted and updated. On OI_OK info holds the parsed answer and *body the answer itself.
- * *unreachable: no server gave a usable answer because none could be reached or all failed (no
- * answer, 5xx); a server that answered 429 (or whose breaker a 429 opened) is not unreachable. */
-static enum oi_reason introspect(const struct oi_config *cfg, const struct oi_log *lg, struct oi_cache *cache,
-                                 const char *token, const char *scopes, struct oi_token_info *info,
-                                 char **body, size_t *body_len, bool *unreachable)
-{
-    char *secret = NULL, *form = NULL, *authz = NULL;
-    struct oi_http_secrets secrets = {0};
-    struct oi_http_response resp = {0};
-    enum oi_reason reason = OI_NOMEM;
-    struct oi_config_error cerr;
-    char err[512];
-    size_t skipped = 0;
-    bool rate_limited = false;
-    const char *answered = cfg->introspect_url;
-
-    *unreachable = false;
-    *body = NULL;
-    if (oi_config_check_tls_files(cfg, &cerr) != 0) {
-        oi_logf(lg, LOG_ERR, "configuration error: %s: %s", cerr.key, cerr.what);
-        reason = OI_CONFIG;
-        goto out;
-    }
-    if (cfg->auth != OI_AUTH_NONE) {
-        int rc = oi_config_read_secret(cfg, &secret, &cerr);
-        if (rc != 0) {
-            if (rc == -1)
-                oi_logf(lg, LOG_ERR, "configuration error: secret_file: %s", cerr.what);
-            reason = rc == -1 ? OI_CONFIG : OI_NOMEM;
-            goto out;
-        }
-    }
-    form = oi_build_form(cfg, token, scopes, secret);
-    authz = oi_build_authorization(cfg, secret);
-    if (form == NULL || ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL) ||
-        !oi_http_secrets_init(&secrets, token, secret, authz))
-        goto out;
-    int64_t deadline = oi_now_ms() + cfg->timeout_ms;
-    reason = OI_UNAVAILABLE;
-    for (size_t i = 0; i < cfg->endpoints.n; i++) {
-        const char *url = cfg->endpoints.items[i];
-        int64_t now = oi_now_ms();
-        struct oi_breaker_state bs;
-        if (cache != NULL && oi_breaker_is_open(cache, cfg, url, now, &bs)) {
-            oi_logf(lg, LOG_NOTICE,
-                    "introspection at %s skipped: circuit breaker open for %.1f s more (%u failures in a row%s)",
-                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures, bs.rate_limited ? ", rate limited" : "");
-            rate_limited |= bs.rate_limited;
-            skipped++;
-            continue;
-        }
-        if (now >= deadline) {
-            oi_logf(lg, LOG_ERR, "introspection at %s not tried: timeout_ms (%ld) is used up", url, cfg->timeout_ms);
-            break;
-        }
-        /* The same request, with what is left of the overall timeout. */
-        struct oi_config capped = *cfg; /* shallow: only the two timeouts differ */
-        capped.timeout_ms = (long)(deadline - now);
-        if (capped.connect_timeout_ms > capped.timeout_ms)
-            capped.connect_timeout_ms = capped.timeout_ms;
-        struct oi_http_request req = {"POST", url, form, authz, secrets.list};
-        oi_http_response_free(&resp);
-        enum oi_http_result hr = oi_http_perform(&capped, &req, &resp, err, sizeof(err));
-        long retry_ms = -1;
-        bool available = true;
-        if (hr == OI_HTTP_NOMEM) {
-            reason = OI_NOMEM;
-            goto out;
-        } else if (hr == OI_HTTP_UNAVAILABLE) {
-            oi_logf(lg, LOG_ERR, "introspection at %s failed: %s", url, err);
-            reason = OI_UNAVAILABLE;
-            available = false;
-        } else if (hr == OI_HTTP_TOO_LARGE || hr == OI_HTTP_ECHO) {
-            oi_logf(lg, LOG_ERR, "introspection at %s: %s", url, err);
-            reason = OI_BAD_ANSWER;
-        } else {
-            answered = url;
-            oi_debug(lg, "introspection at %s answered HTTP %ld, %zu bytes, in %.1f ms", url, resp.status,
-                     resp.len, resp.total_seconds * 1000.0);
-            reason = classify_answer(url, lg, &resp);
-            if (resp.status == 429) {
-                available = false;
-                rate_limited = true;
-                retry_ms = ratelimit_reset_ms(resp.ratelimit_reset, oi_now_ms());
-                if (retry_ms < 0) /* no usable reset: still back off at once */
-                    retry_ms = OI_BREAKER_BASE_MS;
-            } else if (resp.status >= 500) {
-                available = false;
-            }
-        }
-        if (cache != NULL && (!available || reason == OI_OK)) {
-            struct oi_breaker_state after;
-            oi_breaker_record(cache, cfg, url, oi_now_ms(), available, retry_ms, &after);
-            if (!available && after.open_until_ms > oi_now_ms())
-                oi_logf(lg, LOG_ERR, "introspection at %s: circuit breaker open for %.1f s (%u failures in a row%s)",
-                        url, (double)(after.open_until_ms - oi_now_ms()) / 1000.0, after.failures,
-                        retry_ms >= 0 ? ", rate limited" : "");
-        }
-        if (available)
-            break; /* an answer (good or bad) from this server: no failover */
-        if (i + 1 < cfg->endpoints.n)
-            oi_logf(lg, LOG_NOTICE, "introspection: %s unavailable, trying %s", url, cfg->endpoints.items[i + 1]);
-    }
-    if (skipped == cfg->endpoints.n) {
-        oi_logf(lg, LOG_ERR, "introspection not attempted: the circuit breaker is open for every server");
-        reason = OI_UNAVAILABLE;
-    }
-    if (reason != OI_OK) {
-        /* Unavailable: no answer at all, or the last server tried was failing; never when a
-         * server said "too many requests". */
-        *unreachable = !rate_limited && (reason == OI_UNAVAILABLE || (reason == OI_HTTP_STATUS && resp.status >= 500));
-        goto out;
-    }
-    char why[160];
-    reason = oi_parse_answer(resp.body, resp.len, info, why, sizeof(why));
-    if (reason != OI_OK) {
-        oi_logf(lg, LOG_ERR, "introspection at %s: unusable answer: %s", answered, why);
-        goto out;
-    }
-    *body = resp.body;
-    *body_len = resp.len;
-    resp.body = NULL;
-out:
-    oi_free_secret(&secret);
-    oi_free_secret(&form);
-    oi_free_secret(&authz);
-    oi_http_secrets_free(&secrets);
-    oi_http_response_free(&resp);
-    return reason;
-}
 
 void oi_outcome_init(struct oi_outcome *out, enum oi_reason reason)
 {
@@ -268,10 +57,10 @@ static enum oi_reason load_map(const struct oi_config *cfg, const struct oi_log 
     memset(map, 0, sizeof(*map));
     if (cfg->user_map == NULL)
         return OI_OK;
-    int rc = oi_usermap_load(map, cfg->user_map, &err);
-    if (rc == -1)
+    enum oi_reason r = oi_usermap_load(map, cfg->user_map, &err);
+    if (r == OI_CONFIG)
         oi_logf(lg, LOG_ERR, "configuration error: %s: %s: %s", err.where, err.key, err.what);
-    return rc == 0 ? OI_OK : rc == -1 ? OI_CONFIG : OI_NOMEM;
+    return r;
 }
 
 enum oi_reason oi_login_recheck(const struct oi_config *cfg, const struct oi_log *lg,
@@ -335,6 +124,92 @@ static void remember_answer(struct oi_cache *cache, const struct oi_config *cfg,
                  info->active && info->has_exp ? info->exp : 0, body, len);
 }
 
+/* Before anything is looked up or sent: the precheck (a secret that fails it may be a password,
+ * so no fingerprint of it is ever logged), the fingerprint, the map, the scopes to ask for. */
+static enum oi_reason prepare(const struct oi_config *cfg, const struct oi_log *lg, const struct oi_subject *subj,
+                              const char *token, struct oi_usermap *map, char **scopes, struct oi_outcome *out)
+{
+    struct oi_hostkey hostkey;
+    enum oi_reason reason = oi_precheck(cfg, token);
+    if (reason == OI_OK)
+        reason = oi_hostkey_load(cfg, lg, &hostkey);
+    if (reason != OI_OK)
+        return reason;
+    oi_fingerprint(&hostkey, token, out->fp);
+    oi_hostkey_wipe(&hostkey);
+    if (cfg->allow_http && oi_skip_prefix(cfg->introspect_url, "http://"))
+        oi_logf(lg, LOG_WARNING, "allow_http: the token is sent unencrypted to %s", cfg->introspect_url);
+    if (cfg->any_client)
+        oi_logf(lg, LOG_WARNING, "allowed_clients=*: tokens of any OAuth client may log in");
+    reason = load_map(cfg, lg, map);
+    if (reason == OI_OK)
+        reason = oi_expand_scopes(&cfg->required_scopes, subj, scopes);
+    return reason;
+}
+
+/* With cache_dir: open it and find this token's entry (*cached says how usable it is). */
+static enum oi_reason look_up(struct oi_cache *cache, const struct oi_config *cfg, const struct oi_log *lg,
+                              const char *token, const char *scopes, struct oi_cache_entry *entry,
+                              enum oi_cache_state *cached, struct oi_outcome *out)
+{
+    enum oi_reason reason = oi_cache_open(cache, cfg, lg);
+    if (reason == OI_OK)
+        reason = oi_cache_select(cache, cfg, token, scopes);
+    if (reason == OI_OK) {
+        out->cache = OI_CACHE_MISS;
+        *cached = oi_cache_get(cache, cfg, lg, (int64_t)time(NULL), entry);
+    }
+    return reason;
+}
+
+/* A fresh stored answer stands in for the server's. true when it decided (*reason). */
+static bool decide_from_cache(const struct oi_config *cfg, const struct oi_usermap *map,
+                              const struct oi_subject *subj, const struct oi_cache_entry *entry,
+                              enum oi_cache_state cached, struct oi_token_info *info, struct oi_outcome *out,
+                              enum oi_reason *reason)
+{
+    if (cached != OI_CE_FRESH)
+        return false;
+    if (entry->verdict == OI_VERDICT_DENY) {
+        /* The server said "inactive" a moment ago: a stored refusal only ever refuses. */
+        *reason = OI_INACTIVE;
+    } else if (cached_info(entry, info)) {
+        /* The server's allow of a moment ago; the decision is taken anew. */
+        *reason = decide_on_answer(cfg, map, info, subj, out);
+    } else {
+        oi_token_info_free(info);
+        return false;
+    }
+    out->cache = OI_CACHE_HIT;
+    out->cache_age = (int64_t)time(NULL) - entry->fetched;
+    return true;
+}
+
+/* No server can be asked: an allow one gave less than offline_grace ago, before the token's exp,
+ * still stands under every rule of this line as it is now. Else the unavailability stands. */
+static enum oi_reason decide_offline(const struct oi_config *cfg, const struct oi_log *lg,
+                                     const struct oi_usermap *map, const struct oi_subject *subj,
+                                     const struct oi_cache_entry *entry, enum oi_cache_state cached,
+                                     enum oi_reason unavailable, struct oi_token_info *info, struct oi_outcome *out)
+{
+    int64_t now = (int64_t)time(NULL);
+    if (cfg->offline_grace == 0 || cached != OI_CE_STALE || entry->verdict != OI_VERDICT_ALLOW ||
+        now - entry->fetched >= cfg->offline_grace || entry->exp <= now)
+        return unavailable;
+    oi_token_info_free(info);
+    if (!cached_info(entry, info))
+        return unavailable;
+    out->cache = OI_CACHE_GRACE;
+    out->cache_age = now - entry->fetched;
+    enum oi_reason reason = decide_on_answer(cfg, map, info, subj, out);
+    if (reason == OI_OK)
+        oi_logf(lg, LOG_WARNING,
+                "offline grace: no server available (%s); honouring the answer fetched %lld s ago "
+                "(offline_grace=%ld)",
+                oi_reason_name(unavailable), (long long)out->cache_age, cfg->offline_grace);
+    return reason;
+}
+
 void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
                      const struct oi_subject *subj, const char *token, struct oi_outcome *out)
 {
@@ -342,79 +217,25 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
     struct oi_usermap map = {0};
     struct oi_cache cache = {.dirfd = -1};
     struct oi_cache_entry entry = {0};
-    struct oi_hostkey hostkey;
     enum oi_cache_state cached = OI_CE_NONE;
     char *scopes = NULL, *body = NULL;
     size_t body_len = 0;
     bool unreachable = false;
-    enum oi_reason reason;
 
     oi_outcome_init(out, OI_NO_TOKEN);
-
-    /* A secret that fails the precheck may be a password: no fingerprint of it is ever logged. */
-    reason = oi_precheck(cfg, token);
-    if (reason == OI_OK)
-        reason = oi_hostkey_load(cfg, lg, &hostkey);
-    if (reason != OI_OK)
+    enum oi_reason reason = prepare(cfg, lg, subj, token, &map, &scopes, out);
+    if (reason == OI_OK && cfg->cache_dir != NULL)
+        reason = look_up(&cache, cfg, lg, token, scopes, &entry, &cached, out);
+    if (reason != OI_OK || decide_from_cache(cfg, &map, subj, &entry, cached, &info, out, &reason))
         goto out;
-    oi_fingerprint(&hostkey, token, out->fp);
-    oi_hostkey_wipe(&hostkey);
-    if (cfg->allow_http && oi_skip_prefix(cfg->introspect_url, "http://"))
-        oi_logf(lg, LOG_WARNING, "allow_http: the token is sent unencrypted to %s", cfg->introspect_url);
-    if (cfg->any_client)
-        oi_logf(lg, LOG_WARNING, "allowed_clients=*: tokens of any OAuth client may log in");
-
-    reason = load_map(cfg, lg, &map);
-    if (reason == OI_OK)
-        reason = oi_expand_scopes(&cfg->required_scopes, subj, &scopes);
-    if (reason != OI_OK)
-        goto out;
-    if (cfg->cache_dir != NULL) {
-        reason = oi_cache_open(&cache, cfg, lg);
-        if (reason == OI_OK && oi_cache_select(&cache, cfg, token, scopes) != 0)
-            reason = OI_NOMEM;
-        if (reason != OI_OK)
-            goto out;
-        out->cache = OI_CACHE_MISS;
-        cached = oi_cache_get(&cache, cfg, lg, (int64_t)time(NULL), &entry);
-        if (cached == OI_CE_FRESH && entry.verdict == OI_VERDICT_DENY) {
-            /* The server said "inactive" a moment ago: a stored refusal only ever refuses. */
-            out->cache = OI_CACHE_HIT;
-            out->cache_age = (int64_t)time(NULL) - entry.fetched;
-            reason = OI_INACTIVE;
-            goto out;
-        }
-        if (cached == OI_CE_FRESH && cached_info(&entry, &info)) {
-            /* The server's allow of a moment ago; the decision is taken anew. */
-            out->cache = OI_CACHE_HIT;
-            out->cache_age = (int64_t)time(NULL) - entry.fetched;
-            reason = decide_on_answer(cfg, &map, &info, subj, out);
-            goto out;
-        }
-        oi_token_info_free(&info);
-    }
-    reason = introspect(cfg, lg, cfg->cache_dir ? &cache : NULL, token, scopes, &info, &body, &body_len,
-                        &unreachable);
+    reason = oi_introspect(cfg, lg, cfg->cache_dir ? &cache : NULL, token, scopes, &info, &body, &body_len,
+                           &unreachable);
     if (reason == OI_OK) {
         reason = decide_on_answer(cfg, &map, &info, subj, out);
         if (cfg->cache_dir != NULL)
             remember_answer(&cache, cfg, lg, &info, body, body_len, reason);
-    } else if (unreachable && cfg->offline_grace > 0 && cached == OI_CE_STALE && entry.verdict == OI_VERDICT_ALLOW &&
-               (int64_t)time(NULL) - entry.fetched < cfg->offline_grace && entry.exp > (int64_t)time(NULL)) {
-        /* The server cannot be asked: an allow it gave less than offline_grace ago still stands,
-         * under every rule of this line as it is now. */
-        oi_token_info_free(&info);
-        if (cached_info(&entry, &info)) {
-            enum oi_reason unavailable = reason;
-            out->cache = OI_CACHE_GRACE;
-            out->cache_age = (int64_t)time(NULL) - entry.fetched;
-            reason = decide_on_answer(cfg, &map, &info, subj, out);
-            if (reason == OI_OK)
-                oi_logf(lg, LOG_WARNING,
-                        "offline grace: no server available (%s); honouring the answer fetched %lld s ago "
-                        "(offline_grace=%ld)",
-                        oi_reason_name(unavailable), (long long)out->cache_age, cfg->offline_grace);
-        }
+    } else if (unreachable) {
+        reason = decide_offline(cfg, lg, &map, subj, &entry, cached, reason, &info, out);
     }
 out:
     if (reason != OI_OK)

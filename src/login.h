@@ -1,4 +1,5 @@
-/* The path of one login, without PAM: precheck, introspect, decide. Shared by the module and tools. */
+/* The path of one login, without PAM: precheck, cache, introspect, decide, remember. Shared by the
+ * module and the tool. */
 #ifndef OI_LOGIN_H
 #define OI_LOGIN_H
 

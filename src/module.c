@@ -67,25 +67,20 @@ static int export_env(pam_handle_t *pamh, const struct oi_config *cfg, const str
 static int load_config(pam_handle_t *pamh, int argc, const char **argv, struct oi_config *cfg)
 {
     struct oi_config_error err;
-    int rc = oi_config_load(cfg, argc, argv, &err);
-    if (rc == -2)
-        return PAM_BUF_ERR;
-    if (rc != 0) {
+    enum oi_reason r = oi_config_load(cfg, argc, argv, &err);
+    if (r == OI_CONFIG)
         pam_syslog(pamh, LOG_ERR, "configuration error: %s: %s: %s", err.where, err.key, err.what);
-        return PAM_SERVICE_ERR;
-    }
-    return PAM_SUCCESS;
+    return oi_reason_pam_code(r);
 }
 
 /* Under debug: what this line will actually do, so an administrator can check the merge. */
 static void log_effective(const struct oi_log *lg, const struct oi_config *cfg)
 {
-    static const char *auth_names[] = {"none", "basic", "post", "bearer"};
     oi_debug(lg,
              "effective: conf=%s flavor=%s endpoint=%s auth=%s allowed_clients=%s%s "
              "required_scopes=%zu audience=%zu issuer=%s user_claim=%s leeway=%ld timeouts=%ld/%ld ms "
              "trust=%s token_prefix=%s servers=%zu",
-             cfg->conf_path, oi_flavor_name(cfg->flavor), cfg->introspect_url, auth_names[cfg->auth],
+             cfg->conf_path, oi_flavor_name(cfg->flavor), cfg->introspect_url, oi_auth_name(cfg->auth),
              cfg->any_client ? "*" : cfg->allowed_clients.items[0],
              cfg->allowed_clients.n > 1 ? ",..." : "", cfg->required_scopes.n, cfg->audience.n,
              cfg->issuer ? cfg->issuer : "-", cfg->user_claim, cfg->leeway, cfg->connect_timeout_ms,

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 #include "cfg.h"
-#include "introspect.h"
+#include "answer.h"
 #include "reason.h"
 #include "usermap.h"
 

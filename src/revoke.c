@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "revoke.h"
+#include "answer.h"
 #include "http.h"
 #include "introspect.h"
 
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <json-c/json.h>
 
 static const char *kind_path(const struct oi_config *cfg, unsigned kind)
 {
@@ -25,8 +25,8 @@ static enum oi_revoke_status unsupported(struct oi_revoke_result *res, const cha
 }
 
 /* base + path + "?" + name=enc(value) [& name2=enc(value2)] into res->url. */
-static enum oi_revoke_status build_url(const struct oi_config *cfg, unsigned kind, const char *n1,
-                                       const char *v1, const char *n2, const char *v2,
+static enum oi_revoke_status build_url(const struct oi_config *cfg, const char *base, unsigned kind,
+                                       const char *n1, const char *v1, const char *n2, const char *v2,
                                        struct oi_revoke_result *res)
 {
     char *e1 = oi_form_encode(v1), *e2 = v2 ? oi_form_encode(v2) : NULL;
@@ -36,26 +36,25 @@ static enum oi_revoke_status build_url(const struct oi_config *cfg, unsigned kin
         free(e2);
         return res->status = OI_RV_NOMEM;
     }
-    size_t size = strlen(cfg->admin_base) + strlen(path) + strlen(n1) + strlen(e1) + 8 +
-                  (e2 ? strlen(n2) + strlen(e2) : 0);
+    size_t size = strlen(base) + strlen(path) + strlen(n1) + strlen(e1) + 8 + (e2 ? strlen(n2) + strlen(e2) : 0);
     res->url = malloc(size);
     if (res->url != NULL)
-        snprintf(res->url, size, "%s%s?%s=%s%s%s%s%s", cfg->admin_base, path, n1, e1, e2 ? "&" : "",
+        snprintf(res->url, size, "%s%s?%s=%s%s%s%s%s", base, path, n1, e1, e2 ? "&" : "",
                  e2 ? n2 : "", e2 ? "=" : "", e2 ? e2 : "");
     free(e1);
     free(e2);
     return res->status = res->url ? OI_RV_DONE : OI_RV_NOMEM;
 }
 
-/* Which request to send, or why none can be. */
-static enum oi_revoke_status plan(const struct oi_config *cfg, unsigned kind,
+/* Which request to send to the admin API at base, or why none can be. */
+static enum oi_revoke_status plan(const struct oi_config *cfg, const char *base, unsigned kind,
                                   const struct oi_revoke_target *t, struct oi_revoke_result *res)
 {
     bool has_sub = t->subject && *t->subject, has_sid = t->sid && *t->sid;
     if (cfg->flavor == OI_FLAVOR_RFC7662)
         return unsupported(res, "not available with flavor=rfc7662: an RFC 7662 server has no "
                                 "session API (revoke the token at its authorization server)");
-    if (cfg->admin_base == NULL)
+    if (base == NULL)
         return unsupported(res,
                            "cannot tell the Hydra admin API from introspect_url: set admin_url");
     if (kind == OI_REVOKE_LOGIN) {
@@ -63,57 +62,28 @@ static enum oi_revoke_status plan(const struct oi_config *cfg, unsigned kind,
             return unsupported(res, "Hydra 1.x (flavor=hydra-v1) cannot revoke a login session by "
                                     "sid; revoke by subject instead");
         if (has_sid) /* Hydra ignores the subject when a sid is given: send only the sid */
-            return build_url(cfg, kind, "sid", t->sid, NULL, NULL, res);
+            return build_url(cfg, base, kind, "sid", t->sid, NULL, NULL, res);
         if (has_sub)
-            return build_url(cfg, kind, "subject", t->subject, NULL, NULL, res);
+            return build_url(cfg, base, kind, "subject", t->subject, NULL, NULL, res);
         return unsupported(res, "needs a subject or a sid");
     }
     if (!has_sub)
         return unsupported(res, "consent sessions are revoked by subject and client: no subject");
     if (t->client == NULL || *t->client == '\0')
         return unsupported(res, "consent sessions are revoked by subject and client: no client");
-    return build_url(cfg, kind, "subject", t->subject, "client", t->client, res);
-}
-
-/* Text from a server or libcurl for a human: printable ASCII (spaces too), anything else '?',
- * at most max bytes of input. */
-static void plain_text(char *dst, size_t dstlen, const char *s, size_t len, size_t max)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len && i < max && o + 1 < dstlen; i++)
-        dst[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    dst[o] = '\0';
+    return build_url(cfg, base, kind, "subject", t->subject, "client", t->client, res);
 }
 
 /* "HTTP 400 invalid_request: description" from Hydra's error object, never the raw body. */
 static void describe_answer(const struct oi_http_response *resp, const struct oi_config *cfg,
                             char *out, size_t outlen)
 {
-    char err[128] = "", desc[300] = "";
-    json_tokener *tok = json_tokener_new_ex(10);
-    json_object *root = NULL;
-    if (tok != NULL && resp->body != NULL) {
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        root = json_tokener_parse_ex(tok, resp->body, (int)resp->len);
-    }
-    json_object *v;
-    if (root && json_object_is_type(root, json_type_object)) {
-        if (json_object_object_get_ex(root, "error", &v) &&
-            json_object_is_type(v, json_type_string))
-            plain_text(err, sizeof(err), json_object_get_string(v),
-                       (size_t)json_object_get_string_len(v), 100);
-        if (json_object_object_get_ex(root, "error_description", &v) &&
-            json_object_is_type(v, json_type_string))
-            plain_text(desc, sizeof(desc), json_object_get_string(v),
-                       (size_t)json_object_get_string_len(v), 250);
-    }
-    json_object_put(root);
-    if (tok)
-        json_tokener_free(tok);
+    char err[128], desc[300];
+    oi_answer_error(resp->body, resp->len, err, sizeof(err), desc, sizeof(desc));
     const char *hint = "";
     char loc[300] = "";
     if (resp->status >= 300 && resp->status < 400) {
-        plain_text(loc, sizeof(loc), resp->location, strlen(resp->location), 250);
+        oi_printable(loc, sizeof(loc), resp->location, strlen(resp->location));
         hint = ": redirects are not followed; check admin_url and flavor";
     } else if (resp->status == 404) {
         hint = cfg->flavor == OI_FLAVOR_HYDRA
@@ -130,8 +100,8 @@ static void describe_answer(const struct oi_http_response *resp, const struct oi
 
 static long elapsed_ms(const struct timespec *start);
 
-/* One revocation at cfg->admin_base. */
-static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kind,
+/* One revocation at the admin API at base. */
+static enum oi_revoke_status revoke_at(const struct oi_config *cfg, const char *base, unsigned kind,
                                        const struct oi_revoke_target *t, long timeout_ms, bool dry_run,
                                        struct oi_revoke_result *res)
 {
@@ -142,7 +112,7 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kin
     char err[512];
 
     memset(res, 0, sizeof(*res));
-    if (plan(cfg, kind, t, res) != OI_RV_DONE || dry_run)
+    if (plan(cfg, base, kind, t, res) != OI_RV_DONE || dry_run)
         return res->status;
     if (oi_config_check_tls_files(cfg, &cerr) != 0) {
         res->status = OI_RV_UNSUPPORTED;
@@ -152,9 +122,9 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kin
     /* The same Authorization header as introspection (Ory Network's API key); auth=post
      * credentials have no place in a DELETE. */
     if (cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) {
-        int rc = oi_config_read_secret(cfg, &secret, &cerr);
-        if (rc != 0) {
-            res->status = rc == -1 ? OI_RV_UNSUPPORTED : OI_RV_NOMEM;
+        enum oi_reason r = oi_config_read_secret(cfg, &secret, &cerr);
+        if (r != OI_OK) {
+            res->status = r == OI_CONFIG ? OI_RV_UNSUPPORTED : OI_RV_NOMEM;
             snprintf(res->detail, sizeof(res->detail), "secret_file: %s", cerr.what);
             goto out;
         }
@@ -164,17 +134,16 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kin
             goto out;
         }
     }
-    struct oi_config capped = *cfg; /* shallow: only the two timeouts differ */
-    if (timeout_ms > 0 && capped.timeout_ms > timeout_ms)
-        capped.timeout_ms = timeout_ms;
-    if (capped.connect_timeout_ms > capped.timeout_ms)
-        capped.connect_timeout_ms = capped.timeout_ms;
+    struct oi_transport tr;
+    oi_transport_init(&tr, cfg);
+    if (timeout_ms > 0)
+        oi_transport_cap(&tr, timeout_ms);
     if (!oi_http_secrets_init(&secrets, NULL, secret, authz)) {
         res->status = OI_RV_NOMEM;
         goto out;
     }
     struct oi_http_request req = {"DELETE", res->url, NULL, authz, secrets.list};
-    switch (oi_http_perform(&capped, &req, &resp, err, sizeof(err))) {
+    switch (oi_http_perform(&tr, &req, &resp, err, sizeof(err))) {
     case OI_HTTP_NOMEM:
         res->status = OI_RV_NOMEM;
         goto out;
@@ -188,7 +157,7 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, unsigned kin
     case OI_HTTP_TOO_LARGE:
         res->status = OI_RV_UNAVAILABLE;
         res->seconds = resp.total_seconds;
-        plain_text(res->detail, sizeof(res->detail), err, strlen(err), 400);
+        oi_printable(res->detail, sizeof(res->detail), err, strlen(err) < 400 ? strlen(err) : 400);
         goto out;
     case OI_HTTP_OK:
         break;
@@ -220,16 +189,14 @@ enum oi_revoke_status oi_revoke(const struct oi_config *cfg, unsigned kind,
     size_t n = cfg->admin_bases.n > 1 ? cfg->admin_bases.n : 1;
     enum oi_revoke_status st = OI_RV_UNAVAILABLE;
     for (size_t i = 0; i < n; i++) {
-        struct oi_config at = *cfg; /* shallow: only the base differs */
-        if (cfg->admin_bases.n > 1)
-            at.admin_base = cfg->admin_bases.items[i];
+        const char *base = cfg->admin_bases.n > 1 ? cfg->admin_bases.items[i] : cfg->admin_base;
         long left = budget - elapsed_ms(&start);
         if (i > 0) {
             if (left < 1)
                 break;
             oi_revoke_result_free(res);
         }
-        st = revoke_at(&at, kind, t, i > 0 || timeout_ms > 0 ? left : 0, dry_run, res);
+        st = revoke_at(cfg, base, kind, t, i > 0 || timeout_ms > 0 ? left : 0, dry_run, res);
         if (st != OI_RV_UNAVAILABLE)
             break;
     }

@@ -34,7 +34,7 @@ struct oi_revoke_result {
     long http_status; /* 0 when no answer */
     double seconds;
     char *url;        /* the request's URL once built (owned; oi_revoke_result_free) */
-    char detail[512]; /* why it was not done; sanitised, never a secret */
+    char detail[2400]; /* why it was not done; sanitised, never a secret */
 };
 
 /* Revoke one kind (OI_REVOKE_LOGIN or OI_REVOKE_CONSENT) for t. timeout_ms > 0 caps the

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int line_error(struct oi_config_error *err, const char *path, unsigned lineno,
+static enum oi_reason line_error(struct oi_config_error *err, const char *path, unsigned lineno,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int line_error(struct oi_config_error *err, const char *path, unsigned lineno,
+static enum oi_reason line_error(struct oi_config_error *err, const char *path, unsigned lineno,
                       const char *fmt, ...)
 {
     va_list ap;
@@ -22,7 +22,7 @@ static int line_error(struct oi_config_error *err, const char *path, unsigned li
     va_start(ap, fmt);
     vsnprintf(err->what, sizeof(err->what), fmt, ap);
     va_end(ap);
-    return -1;
+    return OI_CONFIG;
 }
 
 static bool is_glob(const char *s)
@@ -69,7 +69,7 @@ void oi_usermap_free(struct oi_usermap *map)
     map->n = 0;
 }
 
-static int parse_option(struct oi_map_line *l, const char *word, const char *path,
+static enum oi_reason parse_option(struct oi_map_line *l, const char *word, const char *path,
                         struct oi_config_error *err)
 {
     static const char *names[] = {"client", "scope", "service"};
@@ -83,8 +83,8 @@ static int parse_option(struct oi_map_line *l, const char *word, const char *pat
             return line_error(err, path, l->lineno, "'%s=' given twice", names[i]);
         if (eq == NULL || eq[1] == '\0')
             return line_error(err, path, l->lineno, "'%s=' needs a comma list", names[i]);
-        int rc = oi_strlist_split(lists[i], eq + 1, ',');
-        if (rc == -1)
+        enum oi_reason rc = oi_strlist_split(lists[i], eq + 1, ',');
+        if (rc == OI_CONFIG)
             return line_error(err, path, l->lineno, "'%s=' has an empty item", names[i]);
         return rc;
     }
@@ -92,7 +92,7 @@ static int parse_option(struct oi_map_line *l, const char *word, const char *pat
                       "'%.40s' is not an option (client=, scope=, service=)", word);
 }
 
-static int parse_line(struct oi_map_line *l, char *text, const char *path, struct oi_config_error *err)
+static enum oi_reason parse_line(struct oi_map_line *l, char *text, const char *path, struct oi_config_error *err)
 {
     char *save = NULL;
     char *subject = strtok_r(text, " \t", &save);
@@ -106,23 +106,23 @@ static int parse_line(struct oi_map_line *l, char *text, const char *path, struc
     l->subject = strdup(subject);
     l->account = strdup(account);
     if (l->subject == NULL || l->account == NULL)
-        return -2;
+        return OI_NOMEM;
     l->literal = !is_glob(subject) && !is_glob(account);
     for (char *w = strtok_r(NULL, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-        int rc = parse_option(l, w, path, err);
+        enum oi_reason rc = parse_option(l, w, path, err);
         if (rc != 0)
             return rc;
     }
-    return 0;
+    return OI_OK;
 }
 
-int oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text, size_t len,
+enum oi_reason oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text, size_t len,
                      struct oi_config_error *err)
 {
     struct oi_usermap out = {0};
     size_t cap = 0;
     unsigned lineno = 0;
-    int rc = 0;
+    enum oi_reason rc = OI_OK;
 
     memset(map, 0, sizeof(*map));
     const char *nul = memchr(text, '\0', len);
@@ -132,7 +132,7 @@ int oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text,
             at += *c == '\n';
         return line_error(err, path, at, "contains a NUL byte");
     }
-    for (size_t pos = 0; pos < len && rc == 0;) {
+    for (size_t pos = 0; pos < len && rc == OI_OK;) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
         lineno++;
@@ -175,16 +175,16 @@ int oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text,
         return rc;
     }
     *map = out;
-    return 0;
+    return OI_OK;
 }
 
-int oi_usermap_load(struct oi_usermap *map, const char *path, struct oi_config_error *err)
+enum oi_reason oi_usermap_load(struct oi_usermap *map, const char *path, struct oi_config_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     memset(map, 0, sizeof(*map));
-    int rc = oi_read_trusted_file(path, false, OI_USERMAP_MAX_BYTES, &text, &len, err);
-    if (rc == -1) {
+    enum oi_reason rc = oi_read_trusted_file(path, false, OI_USERMAP_MAX_BYTES, &text, &len, err);
+    if (rc == OI_CONFIG) {
         snprintf(err->where, sizeof(err->where), "%s", path);
         snprintf(err->key, sizeof(err->key), "user_map");
     }

@@ -25,11 +25,12 @@ struct oi_usermap {
     size_t n;
 };
 
-/* Parse map text; path is used for error places ("path:line"). 0, -1 with err, -2 on OOM. */
-int oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text, size_t len,
+/* Parse map text; path is used for error places ("path:line"). OI_OK, OI_CONFIG with err,
+ * OI_NOMEM. */
+enum oi_reason oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text, size_t len,
                      struct oi_config_error *err);
 /* Read path as a trusted file (root-owned, not writable by others) and parse it. */
-int oi_usermap_load(struct oi_usermap *map, const char *path, struct oi_config_error *err);
+enum oi_reason oi_usermap_load(struct oi_usermap *map, const char *path, struct oi_config_error *err);
 void oi_usermap_free(struct oi_usermap *map);
 
 struct oi_map_query {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void oi_wipe(void *p, size_t n)
@@ -65,6 +66,22 @@ bool oi_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 bool oi_str_eq(const char *a, size_t alen, const char *b)
 {
     return a != NULL && b != NULL && alen == strlen(b) && memcmp(a, b, alen) == 0;
+}
+
+ssize_t oi_read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
 }
 
 void oi_hex(char *dst, const unsigned char *src, size_t n)
@@ -178,7 +195,7 @@ static size_t trimmed(const char **start, size_t len)
     return len;
 }
 
-int oi_strlist_split(struct oi_strlist *l, const char *s, char sep)
+enum oi_reason oi_strlist_split(struct oi_strlist *l, const char *s, char sep)
 {
     struct oi_strlist out = {0};
     size_t count = 1;
@@ -186,7 +203,7 @@ int oi_strlist_split(struct oi_strlist *l, const char *s, char sep)
         count += *p == sep;
     out.items = calloc(count, sizeof(*out.items));
     if (out.items == NULL)
-        return -2;
+        return OI_NOMEM;
     const char *p = s;
     for (;;) {
         const char *end = strchr(p, sep);
@@ -195,12 +212,12 @@ int oi_strlist_split(struct oi_strlist *l, const char *s, char sep)
         len = trimmed(&item, len);
         if (len == 0) {
             oi_strlist_free(&out);
-            return -1;
+            return OI_CONFIG;
         }
         out.items[out.n] = strndup(item, len);
         if (out.items[out.n] == NULL) {
             oi_strlist_free(&out);
-            return -2;
+            return OI_NOMEM;
         }
         out.n++;
         if (end == NULL)
@@ -209,7 +226,7 @@ int oi_strlist_split(struct oi_strlist *l, const char *s, char sep)
     }
     oi_strlist_free(l);
     *l = out;
-    return 0;
+    return OI_OK;
 }
 
 bool oi_strlist_contains(const struct oi_strlist *l, const char *s, size_t len)
@@ -235,6 +252,15 @@ bool oi_word_in(const char *list, size_t list_len, const char *word, char sep)
     return false;
 }
 
+void oi_printable(char *dst, size_t dstlen, const char *s, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; s != NULL && i < len && o + 1 < dstlen; i++)
+        dst[o++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+    if (dstlen > 0)
+        dst[o] = '\0';
+}
+
 void oi_sanitize(char *dst, size_t dstlen, const char *s, size_t len)
 {
     size_t o = 0;
@@ -258,6 +284,13 @@ void oi_sanitize(char *dst, size_t dstlen, const char *s, size_t len)
     dst[o] = '\0';
     if (o == 0)
         snprintf(dst, dstlen, "\"\"");
+}
+
+int64_t oi_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int oi_short_hostname(char *buf, size_t len)

@@ -6,12 +6,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include "reason.h"
 
 /* Where an error was found, for the one log line naming it. */
 struct oi_config_error {
-    char where[300]; /* "pam.d line" or "/path:12" */
+    char where[1100]; /* "pam.d line" or "/path:12" */
     char key[64];
-    char what[200];
+    char what[2200]; /* room for two paths of a message: never cut the cause off */
 };
 
 /* Overwrite n bytes in a way the compiler may not drop. */
@@ -29,6 +31,10 @@ bool oi_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Byte-for-byte equality of a counted string with a C string (embedded NULs never match). */
 bool oi_str_eq(const char *a, size_t alen, const char *b);
 
+/* Read up to n bytes from fd, through EINTR and short reads, until n or end of file. The count
+ * read, or -1 on an error. */
+ssize_t oi_read_full(int fd, void *buf, size_t n);
+
 /* n bytes as 2n lowercase hex digits and a NUL; and back (false on anything but hex). */
 void oi_hex(char *dst, const unsigned char *src, size_t n);
 bool oi_unhex(unsigned char *dst, const char *src, size_t n);
@@ -45,15 +51,24 @@ struct oi_strlist {
     size_t n;
 };
 void oi_strlist_free(struct oi_strlist *l);
-/* Split s on sep into l (replacing it); items are trimmed of blanks; empty items are an error. */
-int oi_strlist_split(struct oi_strlist *l, const char *s, char sep);
+/* Split s on sep into l (replacing it); items are trimmed of blanks. OI_OK, OI_CONFIG for an
+ * empty item, OI_NOMEM. */
+enum oi_reason oi_strlist_split(struct oi_strlist *l, const char *s, char sep);
 bool oi_strlist_contains(const struct oi_strlist *l, const char *s, size_t len);
 
 /* Is `word` one of the sep-separated words of `list` (exact match)? */
 bool oi_word_in(const char *list, size_t list_len, const char *word, char sep);
 
+/* Copy s for a person to read (the tool's output, a server's message): printable ASCII and
+ * spaces kept, anything else '?', at most len bytes of input. */
+void oi_printable(char *dst, size_t dstlen, const char *s, size_t len);
+
 /* Copy s for a log line: printable ASCII kept, everything else as \xNN, at most max bytes of input. */
 void oi_sanitize(char *dst, size_t dstlen, const char *s, size_t len);
+
+/* The wall clock in milliseconds since the epoch (cache and breaker times are shared between
+ * processes, so not a monotonic clock). */
+int64_t oi_now_ms(void);
 
 /* The short host name (up to the first dot) into buf. */
 int oi_short_hostname(char *buf, size_t len);

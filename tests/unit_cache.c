@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "breaker.h"
 #include "cache.h"
 #include "cfg.h"
 #include "unit_common.h"
@@ -59,7 +60,7 @@ static void refused(int rc, struct oi_config *cfg, const struct oi_config_error 
         oi_config_free(cfg);
         fail_msg("accepted; expected an error for %s", key);
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_string_equal(err->key, key);
 }
 

@@ -61,7 +61,7 @@ static void expect_error(int rc, struct oi_config *cfg, const struct oi_config_e
         oi_config_free(cfg);
         fail_msg("accepted; expected an error for '%s' at %s", key, where);
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_string_equal(err->key, key);
     assert_string_equal(err->where, where);
     assert_true(err->what[0] != '\0');
@@ -813,7 +813,7 @@ static void test_empty_key_argv(void **state)
     struct oi_config cfg;
     struct oi_config_error err;
     int rc = LOAD(NULL, MIN, "=value");
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_string_equal(err.where, PAMD);
     assert_string_equal(err.key, "=value");
 }
@@ -979,7 +979,7 @@ static void test_file_no_key(void **state)
     struct oi_config cfg;
     struct oi_config_error err;
     int rc = LOAD("leeway = 1\n = 5\n", MIN);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_string_equal(err.where, at_line(2));
 }
 
@@ -994,7 +994,7 @@ static void test_file_nul_byte(void **state)
     struct oi_config_error err;
     int rc = oi_config_load(&cfg, 3, argv, &err);
     free(path);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_string_equal(err.key, "conf");
 }
 
@@ -1377,7 +1377,7 @@ static void expect_conf_refused(const char *path, const char *why)
         oi_config_free(&cfg);
         fail_msg("conf=%s accepted", path);
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_string_equal(err.key, "conf");
     assert_non_null(strstr(err.what, path));
     if (strstr(err.what, why) == NULL)
@@ -1548,7 +1548,7 @@ static void expect_secret_refused(const void *data, size_t len, mode_t mode, con
         free(path);
         fail_msg("secret accepted");
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_null(secret);
     assert_string_equal(err.key, "secret_file");
     assert_string_equal(err.where, path);
@@ -1670,7 +1670,7 @@ static void test_secret_symlink(void **state)
         free(link);
         fail_msg("symlinked secret accepted");
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_null(secret);
     assert_string_equal(err.key, "secret_file");
     assert_string_equal(err.where, link);
@@ -1684,7 +1684,7 @@ static void test_secret_missing(void **state)
     char *secret;
     struct oi_config_error err;
     int rc = read_secret_from(path, &secret, &err);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_null(secret);
     assert_string_equal(err.key, "secret_file");
     assert_string_equal(err.where, path);
@@ -1708,7 +1708,7 @@ static void test_secret_foreign_owner(void **state)
         oi_free_secret(&secret);
         fail_msg("secret owned by uid 65534 accepted");
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_string_equal(err.key, "secret_file");
     assert_non_null(strstr(err.what, "not owned by root"));
 }

@@ -79,7 +79,7 @@ static void expect_trusted_refused(const char *path, bool secret, size_t max, co
         free(out);
         fail_msg("%s accepted", path);
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_null(out);
     assert_non_null(strstr(err.what, path));
     if (strstr(err.what, why) == NULL)
@@ -372,13 +372,13 @@ static void test_trusted_path_kinds(void **state)
     assert_int_equal(oi_check_trusted_path(f, OI_PATH_SECRET, why, sizeof(why)), 0);
     assert_int_equal(chmod(f, 0644), 0);
     assert_int_equal(oi_check_trusted_path(f, OI_PATH_FILE, why, sizeof(why)), 0);
-    assert_int_equal(oi_check_trusted_path(f, OI_PATH_SECRET, why, sizeof(why)), -1);
+    assert_int_equal(oi_check_trusted_path(f, OI_PATH_SECRET, why, sizeof(why)), OI_CONFIG);
     assert_non_null(strstr(why, "readable by group or others"));
-    assert_int_equal(oi_check_trusted_path(f, OI_PATH_DIR, why, sizeof(why)), -1);
+    assert_int_equal(oi_check_trusted_path(f, OI_PATH_DIR, why, sizeof(why)), OI_CONFIG);
     assert_int_equal(chmod(dir, 0775), 0);
-    assert_int_equal(oi_check_trusted_path(dir, OI_PATH_DIR, why, sizeof(why)), -1);
+    assert_int_equal(oi_check_trusted_path(dir, OI_PATH_DIR, why, sizeof(why)), OI_CONFIG);
     assert_non_null(strstr(why, "writable by group or others"));
-    assert_int_equal(oi_check_trusted_path(f, OI_PATH_FILE, why, sizeof(why)), -1);
+    assert_int_equal(oi_check_trusted_path(f, OI_PATH_FILE, why, sizeof(why)), OI_CONFIG);
     free(f);
     free(dir);
 }

@@ -1,5 +1,5 @@
-/* Unit tests: introspect.c (strict answer parsing, claims, request form and Authorization)
- * and the form encoding it relies on (http.c). */
+/* Unit tests: answer.c (strict answer parsing, claims), introspect.c (the request form and the
+ * Authorization value) and the form encoding they rely on (http.c). */
 #include <config.h>
 
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "unit_common.h"
 #include "http.h"
+#include "answer.h"
 #include "introspect.h"
 #include "reason.h"
 

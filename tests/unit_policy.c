@@ -20,7 +20,7 @@
 
 #include "cfg.h"
 #include "unit_common.h"
-#include "introspect.h"
+#include "answer.h"
 #include "policy.h"
 #include "reason.h"
 
@@ -764,7 +764,7 @@ static void expect_cfg_refused(const char *arg, const char *key)
         oi_config_free(&cfg);
         fail_msg("'%s' accepted", arg);
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_string_equal(err.key, key);
 }
 

@@ -50,7 +50,7 @@ static void expect_refused_len(const char *text, size_t len, const char *where, 
         oi_usermap_free(&map);
         fail_msg("map accepted, expected a refusal at %s", where);
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_null(map.lines);
     assert_int_equal(map.n, 0);
     assert_string_equal(err.key, "user_map");
@@ -312,7 +312,7 @@ static void test_error_names_the_path(void **state)
     struct oi_usermap map;
     struct oi_config_error err;
     memset(&err, 0, sizeof(err));
-    assert_int_equal(oi_usermap_parse(&map, "/srv/other.map", "x\n", 2, &err), -1);
+    assert_int_equal(oi_usermap_parse(&map, "/srv/other.map", "x\n", 2, &err), OI_CONFIG);
     assert_string_equal(err.where, "/srv/other.map:1");
 }
 
@@ -908,7 +908,7 @@ static void expect_load_refused(const char *path, const char *fragment)
         oi_usermap_free(&map);
         fail_msg("%s was loaded, expected a refusal", path);
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_null(map.lines);
     assert_int_equal(map.n, 0);
     assert_string_equal(err.key, "user_map");
@@ -954,7 +954,7 @@ static void test_load_bad_line_names_file_and_line(void **state)
     char want[PATH_MAX + 8];
     snprintf(want, sizeof(want), "%s:2", path);
     free(path);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_int_equal(map.n, 0);
     assert_string_equal(err.key, "user_map");
     assert_string_equal(err.where, want);
@@ -1068,7 +1068,7 @@ static void test_load_nul_byte_refused(void **state)
     memset(&err, 0, sizeof(err));
     int rc = oi_usermap_load(&map, path, &err);
     free(path);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, OI_CONFIG);
     assert_int_equal(map.n, 0);
     assert_string_equal(err.key, "user_map");
 }

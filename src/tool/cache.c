@@ -1,0 +1,131 @@
+/* oauth2-introspect cache stats and flush: what cache_dir holds, and emptying it. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "breaker.h"
+#include "cache.h"
+#include "tool.h"
+
+int flush_cache(const struct oi_config *cfg, const char *subject, const char *sid)
+{
+    struct oi_cache cache;
+    struct oi_log lg = {NULL, cfg->debug};
+    char who[300], s[129];
+    size_t removed = 0;
+    if (subject)
+        plain(s, sizeof(s), subject);
+    else if (sid)
+        plain(s, sizeof(s), sid);
+    else
+        snprintf(s, sizeof(s), "every subject");
+    snprintf(who, sizeof(who), subject ? "subject \"%s\"" : sid ? "sid \"%s\"" : "%s", s);
+    if (oi_cache_open(&cache, cfg, &lg) != OI_OK) {
+        printf("cache: NOT flushed for %s: cache_dir %s is unusable (see above)\n", who, cfg->cache_dir);
+        return EXIT_CONFIG;
+    }
+    int rc = oi_cache_flush(&cache, cfg, subject, sid, &removed);
+    oi_cache_close(&cache);
+    if (rc != 0) {
+        printf("cache: NOT flushed for %s: cannot read %s: %s\n", who, cfg->cache_dir, strerror(errno));
+        return EXIT_CONFIG;
+    }
+    printf("cache: removed %zu cached answer%s%s%s from %s\n", removed, removed == 1 ? "" : "s",
+           subject || sid ? " of " : "", subject || sid ? who : "", cfg->cache_dir);
+    return EXIT_ALLOW;
+}
+
+static void when(char *dst, size_t len, int64_t t)
+{
+    if (t == 0)
+        snprintf(dst, len, "-");
+    else
+        format_time(dst, len, t);
+}
+
+static void show_breaker(void *arg, const char *url, const struct oi_breaker_state *st)
+{
+    int64_t now = *(const int64_t *)arg;
+    if (st->open_until_ms > now)
+        printf("breaker:   %s: OPEN for %.1f s more (%u failures in a row): logins skip it\n", url,
+               (double)(st->open_until_ms - now) / 1000.0, st->failures);
+    else if (st->failures > 0)
+        printf("breaker:   %s: closed, %u failure%s in a row (opens at %d)\n", url, st->failures,
+               st->failures == 1 ? "" : "s", OI_BREAKER_THRESHOLD);
+    else
+        printf("breaker:   %s: closed\n", url);
+}
+
+int cmd_cache(const struct tool *t)
+{
+    const char *sub = t->n_args > 1 ? t->args[1] : NULL, *subject = NULL, *sid = NULL;
+    if (sub == NULL || (strcmp(sub, "stats") != 0 && strcmp(sub, "flush") != 0))
+        return usage_error("cache: give stats or flush");
+    for (int i = 2; i < t->n_args; i++) {
+        bool missing = false;
+        const char *v, *flag = t->args[i];
+        if (strcmp(sub, "flush") == 0 && (v = take_value(t->args, t->n_args, &i, "--subject", &missing)) != NULL)
+            subject = v;
+        else if (strcmp(sub, "flush") == 0 && (v = take_value(t->args, t->n_args, &i, "--sid", &missing)) != NULL)
+            sid = v;
+        else if (missing)
+            return usage_error("cache %s: %s needs a value", sub, flag);
+        else
+            return usage_error("cache %s: unknown argument '%s'", sub, t->args[i]);
+        if (*v == '\0')
+            return usage_error("cache %s: %s needs a non-empty value", sub, flag);
+    }
+    if (subject && sid)
+        return usage_error("cache flush: give --subject or --sid, not both");
+    struct oi_config cfg;
+    struct oi_config_error err;
+    int rc = load(t, &cfg, &err, false);
+    if (rc != 0)
+        return rc;
+    if (cfg.cache_dir == NULL) {
+        fprintf(stderr, PROG ": cache: cache_dir is not set: there is no cache\n");
+        oi_config_free(&cfg);
+        return EXIT_CONFIG;
+    }
+    if (sid && cfg.sid_claim == NULL) {
+        oi_config_free(&cfg);
+        return usage_error("cache flush: --sid needs sid_claim (the claim holding the session id)");
+    }
+    if (strcmp(sub, "flush") == 0) {
+        rc = flush_cache(&cfg, subject, sid);
+        oi_config_free(&cfg);
+        return rc;
+    }
+    struct oi_cache cache;
+    struct oi_log lg = {NULL, cfg.debug};
+    if (oi_cache_open(&cache, &cfg, &lg) != OI_OK) {
+        oi_config_free(&cfg);
+        return EXIT_CONFIG;
+    }
+    struct oi_cache_stats st;
+    int64_t now_ms = oi_now_ms(), now = now_ms / 1000;
+    if (oi_cache_stats(&cache, &cfg, now, &st) != 0) {
+        fprintf(stderr, PROG ": cache: cannot read %s: %s\n", cfg.cache_dir, strerror(errno));
+        oi_cache_close(&cache);
+        oi_config_free(&cfg);
+        return EXIT_CONFIG;
+    }
+    char a[80], b[80];
+    size_t total = st.fresh_allow + st.fresh_deny + st.stale + st.expired + st.corrupt;
+    printf("cache_dir: %s (cache_ttl %ld s, negative_ttl %ld s, offline_grace %ld s, at most %ld entries)\n",
+           cfg.cache_dir, cfg.cache_ttl, cfg.negative_ttl, cfg.offline_grace, cfg.cache_max_entries);
+    printf("entries:   %zu (%zu bytes)\n", total, st.bytes);
+    printf("  usable:  %zu allow, %zu deny\n", st.fresh_allow, st.fresh_deny);
+    printf("  stale:   %zu (allows only offline_grace may still honour)\n", st.stale);
+    printf("  expired: %zu (removed as logins go by)\n", st.expired);
+    printf("  corrupt: %zu (never trusted; removed when met)\n", st.corrupt);
+    when(a, sizeof(a), st.oldest);
+    when(b, sizeof(b), st.newest);
+    printf("fetched:   oldest %s, newest %s\n", a, b);
+    oi_cache_breakers(&cache, &cfg, now_ms, show_breaker, &now_ms);
+    oi_cache_close(&cache);
+    oi_config_free(&cfg);
+    return EXIT_ALLOW;
+}
