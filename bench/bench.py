@@ -3,9 +3,9 @@
 
     bench.py --builddir DIR --srcdir DIR [--long] [--quick]
 
-Starts the Hydra stand-in (tests/hydra_standin.py) on 127.0.0.1 over HTTPS, mints a token for the
-local account "nobody" (uid 65534), and runs through the real libpam (bench/oi-bench-login, which
-uses pam_start_confdir: no preload, no /etc/pam.d change), side by side:
+Starts the Hydra stand-in (tests/standin/hydra_standin.py) on 127.0.0.1 over HTTPS, mints a token
+for the local account "nobody" (uid 65534), and runs through the real libpam (bench/oi-bench-login,
+which uses pam_start_confdir: no preload, no /etc/pam.d change), side by side:
 
   permit        pam_permit.so: the cost of libpam and the process, nothing checked
   floor         bench/pam_oi_floor.so: the same POST with a fresh libcurl handle (fresh TLS), the
@@ -64,7 +64,7 @@ class Bench:
         shutil.rmtree(self.run, ignore_errors=True)
         os.makedirs(self.run, mode=0o700)
         pki = os.path.join(self.run, "pki")
-        sh([os.path.join(self.s, "tests", "make-pki.sh"), pki])
+        sh([os.path.join(self.s, "tests", "lib", "make-pki.sh"), pki])
         ca = os.path.join(pki, "ca.crt")
         # The two trust stores: the system CAs plus the test CA, as a hashed directory and as a bundle.
         self.capath = os.path.join(self.run, "capath")
@@ -83,7 +83,7 @@ class Bench:
         self.n_system_cas = n_sys
         ports = os.path.join(self.run, "standin.ports")
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(self.s, "tests", "hydra_standin.py"), "--version", "v2",
+            [sys.executable, os.path.join(self.s, "tests", "standin", "hydra_standin.py"), "--version", "v2",
              "--tls-cert", os.path.join(pki, "server.crt"), "--tls-key", os.path.join(pki, "server.key"),
              "--port-file", ports], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):

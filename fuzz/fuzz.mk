@@ -48,7 +48,7 @@ fuzz_fuzz_export_LDFLAGS = -fsanitize=fuzzer
 # tree, never the seeds in $(srcdir). Crashes land in fuzz/run/NAME/ as crash-*, leak-*,
 # timeout-* or oom-*: copy one into fuzz/corpus/NAME/ (as regress-WHAT) to keep it as a
 # regression test once fixed. Not under tests/run: token-shaped inputs there would trip
-# tests/secrets.sh.
+# tests/e2e/secrets.sh.
 FUZZ_RUN = fuzz/run
 FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
 	-print_final_stats=1

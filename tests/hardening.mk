@@ -1,22 +1,16 @@
-# Hardening: the concurrency test, the long run (make soak), the sanitizer build's test
-# environment and the valgrind run (make check-valgrind). Included from the top Makefile.am after
-# tests/Makefile.inc: paths are relative to the top.
-
-# 64 concurrent logins through the real module (threads, then processes), every decision checked.
-check_PROGRAMS += tests/stress
-tests_stress_SOURCES = tests/stress.c
-tests_stress_LDADD = $(PAM_LIBS) -lpthread -ldl
-TESTS += tests/concurrency.sh
-EXTRA_DIST += tests/stress-lib.sh tests/concurrency.sh tests/soak.sh tests/tsan.supp
+# Hardening: the sanitizer build's test environment, the concurrency test under ThreadSanitizer
+# (make check-tsan), the valgrind run (make check-valgrind) and the long run (make soak). Included
+# from the top Makefile.am after tests/Makefile.inc: paths are relative to the top. The concurrency
+# test itself (tests/pam/stress, concurrency.sh, soak.sh) is built in tests/pam/pam.mk.
 
 # --enable-sanitizers: OI_TEST_PRELOAD_PREFIX is the sanitizer runtime, which must come first in any
-# LD_PRELOAD (before libpam_wrapper.so); tests/module.sh and tests/stress-lib.sh put it there.
+# LD_PRELOAD (before libpam_wrapper.so); tests/pam/module.sh and tests/pam/stress-lib.sh put it there.
 # Hosts the tests do not start with a preload (pamtester through /etc/pam.d, sudo) load the ASan
 # runtime late, with the module: verify_asan_link_order=0 lets them, with UBSan and the
 # stack/global checks active but not heap checks. A report fails the test: UBSan halts, ASan aborts,
 # LSan fails the exit status. pam_wrapper and nss_wrapper must not dlopen with RTLD_DEEPBIND under
 # a sanitizer (they only see for themselves when libasan is in LD_PRELOAD): *_DISABLE_DEEPBIND.
-# --enable-sanitizers=thread: only tests/concurrency.sh is meant to run (make check-tsan).
+# --enable-sanitizers=thread: only tests/pam/concurrency.sh is meant to run (make check-tsan).
 AM_TESTS_ENVIRONMENT += \
 	OI_TEST_PRELOAD_PREFIX='$(OI_TEST_PRELOAD_PREFIX)'; OI_SANITIZED='$(OI_SANITIZED)'; \
 	export OI_TEST_PRELOAD_PREFIX OI_SANITIZED; \
@@ -29,14 +23,14 @@ AM_TESTS_ENVIRONMENT += \
 	    UBSAN_OPTIONS="$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"; \
 	    export ASAN_OPTIONS UBSAN_OPTIONS; \
 	elif test "$$OI_SANITIZED" = thread; then \
-	    TSAN_OPTIONS="$${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$(abs_top_srcdir)/tests/tsan.supp}"; \
+	    TSAN_OPTIONS="$${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$(abs_top_srcdir)/tests/pam/tsan.supp}"; \
 	    export TSAN_OPTIONS; \
 	fi;
 
 # In a --enable-sanitizers=thread build: the concurrency test under ThreadSanitizer.
 check-tsan:
 	@test "$(OI_SANITIZED)" = thread || { echo "check-tsan: configure with --enable-sanitizers=thread"; exit 1; }
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/concurrency.sh
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/pam/concurrency.sh
 
 # make check-valgrind: the unit tests, the fuzz corpus replays, the module tests, the fault matrix,
 # the tool, revoke_on_close, the cache, the attacks and a smaller concurrency test under valgrind memcheck
@@ -44,8 +38,9 @@ check-tsan:
 # fails the run. The real hosts (pamtester, sshd, sudo) are not wrapped.
 VALGRIND_FLAGS = --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite --track-origins=yes --num-callers=30
-VALGRIND_TESTS = $(unit_tests) tests/unit_cache $(fuzz_replays) tests/test_exports tests/module.sh \
-	tests/faults.sh tests/tool.sh tests/revoke-close.sh tests/cache.sh tests/concurrency.sh tests/attacks.sh
+VALGRIND_TESTS = $(unit_tests) tests/unit/unit_cache $(fuzz_replays) tests/unit/test_exports tests/pam/module.sh \
+	tests/pam/faults.sh tests/pam/tool.sh tests/pam/revoke-close.sh tests/pam/cache.sh tests/pam/concurrency.sh \
+	tests/pam/attacks.sh
 check-valgrind:
 	@test -n "$(VALGRIND)" || { echo "check-valgrind: valgrind is not installed"; exit 1; }
 	@test "$(OI_SANITIZED)" = no || { echo "check-valgrind: not in a sanitizer build"; exit 1; }
@@ -56,6 +51,6 @@ check-valgrind:
 
 # make soak: 100,000 logins in one process (RSS reported), 64 threads x 1,000 rounds, 64 processes x
 # 100 logins. Slow (see README.md, Hardening); not part of make check or CI.
-soak: tests/stress $(secure_LTLIBRARIES)
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/soak.sh
+soak: tests/pam/stress $(secure_LTLIBRARIES)
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/pam/soak.sh
 .PHONY: check-valgrind check-tsan soak

@@ -1,0 +1,439 @@
+/* Many logins through the real module, each with its own pam_start/pam_end, against the Hydra
+ * stand-in, under pam_wrapper and nss_wrapper (started by tests/pam/concurrency.sh or tests/pam/soak.sh).
+ * Valid and invalid tokens are mixed and every decision is checked: the PAM code, and for an
+ * allowed login acct_mgmt and the OAUTH2_SUB/OAUTH2_CLIENT_ID the module exported into that very
+ * handle (a login must never see another's result).
+ *
+ *   tests/pam/stress threads THREADS ROUNDS  ROUNDS times, THREADS threads log in at once (a barrier)
+ *   tests/pam/stress procs PROCS ROUNDS      PROCS processes started together, ROUNDS logins each
+ *   tests/pam/stress soak LOGINS             one process, LOGINS logins in a row; its RSS is reported
+ *
+ * Separate processes run with plain libpam (pam_start_confdir, OI_STRESS_CONFDIR) rather than
+ * pam_wrapper, which re-initialises in every fork()ed child and races for its /tmp/pam.X
+ * directories (62 of them). Threads run under pam_wrapper: it only forwards to libpam's
+ * pam_start_confdir, but binds libpam's symbols lazily without a lock, so one login (of a secret
+ * that is not a token) comes first.
+ *
+ * Environment: OI_STRESS_SERVICE (the PAM service), OI_STRESS_CASES (file of lines
+ * "EXPECT USER TOKEN", EXPECT one of ok, auth_err, user_unknown), OI_STRESS_CONTROL (the stand-in's
+ * control port: its request log is cleared now and then so that it does not grow for hours),
+ * OI_STRESS_PIN (optional: dlopen this module first and keep it, for leak stacks with names).
+ * Sizes are reported, never asserted. Exit 0 when every decision was right. */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+struct scase {
+    int expect; /* PAM code of pam_authenticate */
+    char *user;
+    char *token;
+    char *sub, *client_id; /* expected in the exported environment when allowed */
+};
+
+static struct scase *cases;
+static size_t n_cases, n_valid, n_invalid;
+static size_t *valid_idx, *invalid_idx;
+static const char *service;
+static const char *confdir; /* OI_STRESS_CONFDIR: plain libpam with this directory, no pam_wrapper */
+static int control_port;
+
+static atomic_long logins, wrong, allowed;
+static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "stress: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+static int code_of(const char *name)
+{
+    if (strcmp(name, "ok") == 0)
+        return PAM_SUCCESS;
+    if (strcmp(name, "auth_err") == 0)
+        return PAM_AUTH_ERR;
+    if (strcmp(name, "user_unknown") == 0)
+        return PAM_USER_UNKNOWN;
+    die("unknown expectation %s", name);
+}
+
+/* Lines: EXPECT USER TOKEN [SUB CLIENT_ID] */
+static void load_cases(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[8192];
+    if (f == NULL)
+        die("cannot open %s", path);
+    while (fgets(line, sizeof(line), f)) {
+        char *save = NULL;
+        char *w[5] = {0};
+        line[strcspn(line, "\n")] = '\0';
+        w[0] = strtok_r(line, " ", &save);
+        for (int i = 1; i < 5 && w[i - 1]; i++)
+            w[i] = strtok_r(NULL, " ", &save);
+        if (w[0] == NULL || w[0][0] == '#')
+            continue;
+        if (w[2] == NULL)
+            die("bad case line in %s", path);
+        cases = realloc(cases, (n_cases + 1) * sizeof(*cases));
+        if (cases == NULL)
+            die("%s", "out of memory");
+        struct scase *c = &cases[n_cases++];
+        c->expect = code_of(w[0]);
+        c->user = strdup(w[1]);
+        c->token = strdup(w[2]);
+        c->sub = w[3] ? strdup(w[3]) : strdup(w[1]);
+        c->client_id = w[4] ? strdup(w[4]) : strdup("ssh-cli");
+    }
+    fclose(f);
+    valid_idx = calloc(n_cases, sizeof(size_t));
+    invalid_idx = calloc(n_cases, sizeof(size_t));
+    for (size_t i = 0; i < n_cases; i++) {
+        if (cases[i].expect == PAM_SUCCESS)
+            valid_idx[n_valid++] = i;
+        else
+            invalid_idx[n_invalid++] = i;
+    }
+    if (n_valid == 0 || n_invalid == 0)
+        die("%s needs valid and invalid cases", path);
+}
+
+/* Half the logins valid, half invalid, spread differently per worker and round. */
+static const struct scase *pick(unsigned long worker, unsigned long round)
+{
+    unsigned long k = worker * 7919UL + round * 104729UL;
+    if ((worker + round) % 2 == 0)
+        return &cases[valid_idx[k % n_valid]];
+    return &cases[invalid_idx[k % n_invalid]];
+}
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *appdata)
+{
+    const char *token = appdata;
+    struct pam_response *r = calloc((size_t)n, sizeof(*r));
+    if (r == NULL)
+        return PAM_BUF_ERR;
+    for (int i = 0; i < n; i++) {
+        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+            r[i].resp = strdup(token);
+            if (r[i].resp == NULL) {
+                for (int j = 0; j < i; j++)
+                    free(r[j].resp);
+                free(r);
+                return PAM_BUF_ERR;
+            }
+        }
+    }
+    *resp = r;
+    return PAM_SUCCESS;
+}
+
+static void report(unsigned long worker, unsigned long round, const struct scase *c, const char *what,
+                   int got)
+{
+    if (atomic_fetch_add(&wrong, 1) >= 20)
+        return;
+    pthread_mutex_lock(&print_lock);
+    fprintf(stderr, "WRONG: worker %lu round %lu user %s (expected %d): %s: %d\n", worker, round,
+            c->user, c->expect, what, got);
+    pthread_mutex_unlock(&print_lock);
+}
+
+static void env_is(pam_handle_t *pamh, const char *name, const char *want, unsigned long worker,
+                   unsigned long round, const struct scase *c)
+{
+    const char *v = pam_getenv(pamh, name);
+    if (v == NULL || strcmp(v, want) != 0) {
+        pthread_mutex_lock(&print_lock);
+        fprintf(stderr, "WRONG: worker %lu round %lu: %s is '%s', wanted '%s'\n", worker, round, name,
+                v ? v : "(unset)", want);
+        pthread_mutex_unlock(&print_lock);
+        report(worker, round, c, name, -1);
+    }
+}
+
+static void login_case(unsigned long worker, unsigned long round, const struct scase *c);
+static void login(unsigned long worker, unsigned long round)
+{
+    login_case(worker, round, pick(worker, round));
+}
+
+/* One login before the threads or processes start: pam_wrapper binds libpam's symbols lazily
+ * without a lock. The secret is not shaped like a token, so nothing is sent or cached: the
+ * module's first-use work (a cache directory's key, say) still happens concurrently.
+ * nss_wrapper reads its files at the first lookup, and a lookup in another thread racing that
+ * read finds nobody (ENOENT, seen under valgrind): the one lookup here reads them first. glibc's
+ * own files backend reads the file on each lookup and has no such race. */
+static void warm_up(void)
+{
+    static char user[] = "alice", token[] = "not-a-token";
+    const struct scase c = {PAM_AUTH_ERR, user, token, NULL, NULL};
+    (void)getpwnam(user);
+    login_case(0, 0, &c);
+    atomic_store(&logins, 0);
+    atomic_store(&allowed, 0);
+}
+
+static void login_case(unsigned long worker, unsigned long round, const struct scase *c)
+{
+    struct pam_conv pc = {conv, c->token};
+    pam_handle_t *pamh = NULL;
+    int rc;
+#ifdef HAVE_PAM_START_CONFDIR
+    if (confdir != NULL)
+        rc = pam_start_confdir(service, c->user, &pc, confdir, &pamh);
+    else
+#endif
+        rc = pam_start(service, c->user, &pc, &pamh);
+    if (rc != PAM_SUCCESS) {
+        report(worker, round, c, "pam_start", rc);
+        return;
+    }
+    rc = pam_authenticate(pamh, PAM_SILENT);
+    atomic_fetch_add(&logins, 1);
+    if (rc != c->expect) {
+        report(worker, round, c, "pam_authenticate", rc);
+    } else if (rc == PAM_SUCCESS) {
+        atomic_fetch_add(&allowed, 1);
+        rc = pam_acct_mgmt(pamh, PAM_SILENT);
+        if (rc != PAM_SUCCESS)
+            report(worker, round, c, "pam_acct_mgmt", rc);
+        env_is(pamh, "OAUTH2_SUB", c->sub, worker, round, c);
+        env_is(pamh, "OAUTH2_CLIENT_ID", c->client_id, worker, round, c);
+    } else if (pam_getenv(pamh, "OAUTH2_SUB") != NULL) {
+        report(worker, round, c, "OAUTH2_SUB set after a refusal", rc);
+    }
+    pam_end(pamh, rc);
+}
+
+/* POST /reset to the stand-in's control port (plain HTTP): its request log would otherwise grow
+ * with every login. No libcurl here: the test must not hold curl's global state for the module. */
+static void reset_standin(void)
+{
+    static const char req[] = "POST /reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                              "Content-Length: 2\r\nConnection: close\r\n\r\n{}";
+    char buf[512];
+    if (control_port <= 0)
+        return;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)control_port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+        fprintf(stderr, "stress: warning: cannot reach the stand-in's control port: %s\n", strerror(errno));
+    } else {
+        while (read(fd, buf, sizeof(buf)) > 0)
+            ;
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+static long rss_kb(void)
+{
+    long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL)
+        return -1;
+    if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+        resident = -1;
+    fclose(f);
+    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- threads ---- */
+static pthread_barrier_t barrier;
+static unsigned long rounds;
+
+static void *thread_main(void *arg)
+{
+    unsigned long worker = (unsigned long)(uintptr_t)arg;
+    for (unsigned long r = 0; r < rounds; r++) {
+        pthread_barrier_wait(&barrier);
+        if (worker == 0 && r % 100 == 99)
+            reset_standin();
+        /* The RSS as all threads start round r (the first rounds warm up the allocator arenas). */
+        if (worker == 0 && rounds >= 10 && (r == 1 || (r > 0 && r % (rounds / 10) == 0))) {
+            printf("threads: rss at round %lu of %lu: %ld kB\n", r, rounds, rss_kb());
+            fflush(stdout);
+        }
+        login(worker, r);
+    }
+    return NULL;
+}
+
+static int run_threads(unsigned long n, unsigned long r)
+{
+    pthread_t *t = calloc(n, sizeof(*t));
+    pthread_attr_t attr;
+    rounds = r;
+    if (t == NULL || pthread_barrier_init(&barrier, NULL, (unsigned)n) != 0)
+        die("%s", "cannot set up the threads");
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 1024 * 1024);
+    for (unsigned long i = 0; i < n; i++)
+        if (pthread_create(&t[i], &attr, thread_main, (void *)(uintptr_t)i) != 0)
+            die("%s", "pthread_create failed");
+    for (unsigned long i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    pthread_attr_destroy(&attr);
+    pthread_barrier_destroy(&barrier);
+    free(t);
+    return 0;
+}
+
+/* ---- processes ---- */
+static int run_procs(unsigned long n, unsigned long r)
+{
+    pthread_barrierattr_t ba;
+    pthread_barrier_t *pb = mmap(NULL, sizeof(*pb), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (pb == MAP_FAILED)
+        die("%s", "mmap failed");
+    pthread_barrierattr_init(&ba);
+    pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED);
+    if (pthread_barrier_init(pb, &ba, (unsigned)n) != 0)
+        die("%s", "cannot set up the barrier");
+    pid_t *pids = calloc(n, sizeof(*pids));
+    for (unsigned long i = 0; i < n; i++) {
+        fflush(NULL);
+        pids[i] = fork();
+        if (pids[i] < 0)
+            die("fork: %s", strerror(errno));
+        if (pids[i] == 0) {
+            for (unsigned long k = 0; k < r; k++) {
+                pthread_barrier_wait(pb);
+                login(i, k);
+            }
+            fflush(NULL);
+            /* _exit: pam_wrapper's destructor belongs to the parent, which made its directory. */
+            _exit(wrong > 100 ? 100 : (int)wrong);
+        }
+    }
+    int bad = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        int st = 0;
+        if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st)) {
+            fprintf(stderr, "WRONG: process %lu %s %d\n", i, WIFSIGNALED(st) ? "killed by signal" : "status",
+                    WIFSIGNALED(st) ? WTERMSIG(st) : st);
+            bad++;
+        } else if (WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "WRONG: process %lu: %d wrong decisions\n", i, WEXITSTATUS(st));
+            bad += WEXITSTATUS(st);
+        }
+    }
+    atomic_fetch_add(&wrong, bad);
+    atomic_store(&logins, (long)(n * r));
+    free(pids);
+    return 0;
+}
+
+/* ---- soak ---- */
+static int run_soak(unsigned long n)
+{
+    unsigned long warm = n / 100 < 1000 ? (n < 1000 ? n : 1000) : n / 100;
+    long start = rss_kb(), warmed = 0;
+    printf("soak: rss at start %ld kB\n", start);
+    fflush(stdout);
+    double t0 = now_s();
+    for (unsigned long i = 0; i < n; i++) {
+        if (i % 5000 == 4999)
+            reset_standin();
+        login(0, i);
+        if (i + 1 == warm) {
+            warmed = rss_kb();
+            printf("soak: rss after %lu logins (warm-up) %ld kB\n", warm, warmed);
+            fflush(stdout);
+        } else if ((i + 1) % (n / 10 ? n / 10 : 1) == 0) {
+            printf("soak: rss after %lu logins %ld kB (%.0f logins/s)\n", i + 1, rss_kb(),
+                   (double)(i + 1) / (now_s() - t0));
+            fflush(stdout);
+        }
+    }
+    long end = rss_kb();
+    printf("soak: rss at start %ld kB, after warm-up %ld kB, at end %ld kB: %+ld kB over %lu logins "
+           "after warm-up\n", start, warmed, end, end - warmed, n - warm);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3)
+        die("%s", "usage: stress threads N ROUNDS | procs N ROUNDS | soak LOGINS");
+    service = getenv("OI_STRESS_SERVICE");
+    const char *cases_file = getenv("OI_STRESS_CASES");
+    const char *control = getenv("OI_STRESS_CONTROL");
+    const char *pin = getenv("OI_STRESS_PIN");
+    confdir = getenv("OI_STRESS_CONFDIR");
+#ifndef HAVE_PAM_START_CONFDIR
+    if (confdir != NULL) {
+        printf("SKIP: this libpam has no pam_start_confdir (Linux-PAM 1.4 or later)\n");
+        return 77;
+    }
+#endif
+    if (service == NULL || cases_file == NULL)
+        die("%s", "OI_STRESS_SERVICE and OI_STRESS_CASES must be set");
+    control_port = control ? atoi(control) : 0;
+    if (pin && *pin && dlopen(pin, RTLD_NOW) == NULL)
+        die("dlopen: %s", dlerror());
+    load_cases(cases_file);
+    unsigned long a = strtoul(argv[2], NULL, 10), b = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
+    double t0 = now_s();
+    if (strcmp(argv[1], "threads") == 0 && a > 0 && b > 0) {
+        warm_up();
+        run_threads(a, b);
+    } else if (strcmp(argv[1], "procs") == 0 && a > 0 && b > 0) {
+        warm_up();
+        run_procs(a, b);
+    } else if (strcmp(argv[1], "soak") == 0 && a > 0) {
+        run_soak(a);
+    } else {
+        die("bad arguments for %s", argv[1]);
+    }
+    double secs = now_s() - t0;
+    long w = atomic_load(&wrong);
+    printf("%s %s: %ld logins (%ld allowed in this process) in %.1f s (%.0f/s), %ld wrong decisions, "
+           "rss %ld kB\n", w ? "FAIL" : "PASS", argv[1], atomic_load(&logins), atomic_load(&allowed), secs,
+           (double)atomic_load(&logins) / secs, w, rss_kb());
+    for (size_t i = 0; i < n_cases; i++) {
+        free(cases[i].user);
+        free(cases[i].token);
+        free(cases[i].sub);
+        free(cases[i].client_id);
+    }
+    free(cases);
+    free(valid_idx);
+    free(invalid_idx);
+    return w ? 1 : 0;
+}
