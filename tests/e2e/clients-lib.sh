@@ -140,11 +140,31 @@ audit_none() {
 
 # ---- npm packages (oidc-provider, ssh2), pinned in tests/e2e/oidc, installed into the build tree ----
 # npm_setup sets NPMDIR (with node_modules and copies of the .mjs scripts) or returns 1 with the
-# reason in NPM_WHY. A second run with the same package-lock.json does not reinstall.
+# reason in NPM_WHY. A second run with the same package-lock.json does not reinstall. It logs which
+# node and npm run (version and path) and the Node the lock needs: the highest lower bound of the
+# "engines" of package.json and of every locked package (tests/e2e/oidc/node_needed.py). An older
+# node is a skip that names both versions, not an obscure failure inside oidc-provider.
 npm_setup() {
     NPM_WHY=""
     command -v node >/dev/null 2>&1 || { NPM_WHY="node is not installed"; return 1; }
     command -v npm >/dev/null 2>&1 || { NPM_WHY="npm is not installed"; return 1; }
+    node_path=$(command -v node)
+    node_version=$(node --version 2>&1) || {
+        NPM_WHY="$node_path --version failed: $(printf '%s' "$node_version" | tr '\n' ' ')"; return 1; }
+    node_real=$(readlink -f "$node_path")
+    [ "$node_real" = "$node_path" ] || node_path="$node_path -> $node_real"
+    npm_version=$(npm --version 2>/dev/null) || npm_version="(npm --version failed)"
+    node_needed=$(python3 "$TOPS/tests/e2e/oidc/node_needed.py" "$TOPS/tests/e2e/oidc/package-lock.json" \
+        "$node_version" 2>&1)
+    node_ok=$?
+    echo "node: $node_version ($node_path); npm $npm_version ($(command -v npm))"
+    echo "tests/e2e/oidc/package-lock.json: $node_needed"
+    case $node_ok in
+    0) ;;
+    1) NPM_WHY="node $node_version ($node_path) is too old: in tests/e2e/oidc/package-lock.json, $node_needed"
+       return 1 ;;
+    *) NPM_WHY="cannot tell which node tests/e2e/oidc/package-lock.json needs: $node_needed"; return 1 ;;
+    esac
     NPMDIR=$TOPB/tests/run/npm
     mkdir -p "$NPMDIR"
     (

@@ -9,7 +9,8 @@
 TESTS += tests/e2e/pamtester.sh tests/e2e/sshd.sh tests/e2e/sudo.sh tests/e2e/stacking.sh tests/e2e/oidc.sh
 EXTRA_DIST += tests/e2e/pamtester.sh tests/e2e/sshd.sh tests/e2e/sudo.sh tests/e2e/stacking.sh tests/e2e/oidc.sh \
 	tests/e2e/clients-lib.sh tests/e2e/sshlogin.mjs \
-	tests/e2e/oidc/package.json tests/e2e/oidc/package-lock.json tests/e2e/oidc/provider.mjs tests/e2e/oidc/ctl.py
+	tests/e2e/oidc/package.json tests/e2e/oidc/package-lock.json tests/e2e/oidc/provider.mjs tests/e2e/oidc/ctl.py \
+	tests/e2e/oidc/node_needed.py
 
 # Secrets hygiene over everything the suite logged (tests/e2e/secrets.sh, run last): every stand-in
 # of every test appends the secrets it mints or receives to $OI_SECRETS_WITNESS (set in
