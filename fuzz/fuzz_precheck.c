@@ -74,10 +74,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = strlen(token);
     for (size_t v = 0; v < N_VARIANTS; v++) {
         const struct oi_config *cfg = &cfgs[v];
-        enum oi_reason r = oi_precheck(cfg, token);
+        char why[240];
+        enum oi_reason r = oi_precheck(cfg, token, why, sizeof(why));
         FUZZ_ASSERT(r == OI_OK || r == OI_NOT_TOKEN || r == OI_MALFORMED || r == OI_NOT_ACCESS_TOKEN);
         if (cfg->token_prefix != NULL && !oi_skip_prefix(token, cfg->token_prefix))
             FUZZ_ASSERT(r == OI_NOT_TOKEN);
+        /* A refusal says why, and shows nothing of the secret (it may be a password). */
+        FUZZ_ASSERT((r == OI_OK) == (why[0] == '\0'));
+        for (const char *w = why; *w; w++)
+            FUZZ_ASSERT(*w >= 0x20 && *w < 0x7f);
+        /* (Every text's longest run without a space is shorter than 22 bytes.) */
+        FUZZ_ASSERT(len < 22 || strchr(token, ' ') != NULL || strstr(why, token) == NULL);
         if (r != OI_OK)
             continue;
         FUZZ_ASSERT(len > 0 && len <= (size_t)cfg->max_token_length);

@@ -7,16 +7,34 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BREAKER_MAGIC "oi-breaker 2\n"
+#define BREAKER_MAGIC "oi-breaker 3\n"
 
 /* A breaker per URL and per way of reaching it (a failing pin must not skip a good line). */
 static bool breaker_name(const struct oi_cache *c, const struct oi_config *cfg, const char *url, char name[40])
 {
     unsigned char md[32];
-    if (!oi_store_name(c, cfg, "oi-breaker 2", &url, 1, NULL, md))
+    if (!oi_store_name(c, cfg, "oi-breaker 3", &url, 1, NULL, md))
         return false;
     memcpy(name, OI_BREAKER_PREFIX, 2);
     oi_hex(name + 2, md, 16);
+    return true;
+}
+
+/* "cause <printable text>\n" at *p, the last line before the MAC. */
+static bool parse_cause(const char **p, const char *end, char *dst, size_t len)
+{
+    size_t wl = strlen("cause ");
+    if ((size_t)(end - *p) < wl + 1 || memcmp(*p, "cause ", wl) != 0)
+        return false;
+    const char *q = *p + wl, *nl = memchr(q, '\n', (size_t)(end - q));
+    if (nl == NULL || (size_t)(nl - q) >= len)
+        return false;
+    for (const char *c = q; c < nl; c++)
+        if (*c < 0x20 || *c > 0x7e)
+            return false;
+    memcpy(dst, q, (size_t)(nl - q));
+    dst[nl - q] = '\0';
+    *p = nl + 1;
     return true;
 }
 
@@ -35,7 +53,8 @@ static bool read_breaker(struct oi_cache *c, const char *name, struct oi_breaker
     p += ml;
     ok = ok && oi_store_number(&p, end, "failures", &failures) && failures < 1000000 &&
          oi_store_number(&p, end, "open_until_ms", &st->open_until_ms) &&
-         oi_store_number(&p, end, "rate_limited", &rate_limited) && rate_limited <= 1 && p == end;
+         oi_store_number(&p, end, "rate_limited", &rate_limited) && rate_limited <= 1 &&
+         parse_cause(&p, end, st->cause, sizeof(st->cause)) && p == end;
     free(buf);
     if (!ok) {
         memset(st, 0, sizeof(*st)); /* a damaged state closes the breaker: only the network decides */
@@ -62,7 +81,7 @@ bool oi_breaker_is_open(struct oi_cache *c, const struct oi_config *cfg, const c
 }
 
 void oi_breaker_record(struct oi_cache *c, const struct oi_config *cfg, const char *url, int64_t now_ms, bool ok,
-                       long retry_after_ms, struct oi_breaker_state *st)
+                       const char *cause, long retry_after_ms, struct oi_breaker_state *st)
 {
     char name[40];
     memset(st, 0, sizeof(*st));
@@ -87,9 +106,10 @@ void oi_breaker_record(struct oi_cache *c, const struct oi_config *cfg, const ch
             backoff = OI_BREAKER_MAX_MS;
         st->open_until_ms = now_ms + backoff;
     }
-    char buf[256];
-    int n = snprintf(buf, sizeof(buf), BREAKER_MAGIC "failures %u\nopen_until_ms %lld\nrate_limited %d\n",
-                     st->failures, (long long)st->open_until_ms, st->rate_limited);
+    oi_printable(st->cause, sizeof(st->cause), cause, strlen(cause));
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf), BREAKER_MAGIC "failures %u\nopen_until_ms %lld\nrate_limited %d\ncause %s\n",
+                     st->failures, (long long)st->open_until_ms, st->rate_limited, st->cause);
     size_t len = (size_t)n;
     /* Kept a day after the last failure, then swept. */
     if (oi_store_sign(c, "breaker", name, buf, &len, sizeof(buf)))

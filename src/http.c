@@ -154,9 +154,29 @@ void oi_transport_cap(struct oi_transport *t, long timeout_ms)
         t->connect_timeout_ms = t->timeout_ms;
 }
 
+/* Verification, not transport: the certificate chain, the host name, the pin, a CA or client
+ * certificate file. */
+static bool untrusted(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Where a request that got no answer failed, from libcurl's code and how far it got. */
 static enum oi_http_stage failed_stage(CURLcode cc, const struct oi_http_response *r, bool https)
 {
+    if (untrusted(cc))
+        return OI_STAGE_TLS;
     switch (cc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -164,14 +184,7 @@ static enum oi_http_stage failed_stage(CURLcode cc, const struct oi_http_respons
     case CURLE_COULDNT_CONNECT:
         return OI_STAGE_CONNECT;
     case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_ENGINE_INITFAILED:
@@ -186,6 +199,16 @@ static enum oi_http_stage failed_stage(CURLcode cc, const struct oi_http_respons
             return OI_STAGE_TLS;
         return OI_STAGE_REQUEST;
     }
+}
+
+void oi_transport_untrusted(const struct oi_transport *t, const char *err, char *dst, size_t len)
+{
+    snprintf(dst, len,
+             "TLS verification failed: %s; trust in use: %s %s%s%s%s%s: if the server's certificate changed, "
+             "change that option to match; if not, this is not the server you configured",
+             err, t->ca_file ? "ca_file" : "ca_dir", t->ca_file ? t->ca_file : t->ca_dir,
+             t->pinned_pubkey ? ", pinned_pubkey " : "", t->pinned_pubkey ? t->pinned_pubkey : "",
+             t->client_cert ? ", our certificate client_cert " : "", t->client_cert ? t->client_cert : "");
 }
 
 void oi_http_host_port(const char *url, char *dst, size_t len)
@@ -295,6 +318,7 @@ enum oi_http_result oi_http_perform(const struct oi_transport *t, const struct o
     if (cc != CURLE_OK) {
         snprintf(err, errlen, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
         resp->failed_stage = failed_stage(cc, resp, oi_skip_prefix(req->url, "https://") != NULL);
+        resp->untrusted = untrusted(cc);
         result = OI_HTTP_UNAVAILABLE;
         goto out;
     }

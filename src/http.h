@@ -45,6 +45,10 @@ struct oi_http_response {
      * name resolved, TCP connected, TLS handshake done. For the tool's ping. */
     double dns_seconds, connect_seconds, tls_seconds;
     enum oi_http_stage failed_stage; /* OI_STAGE_NONE on OI_HTTP_OK */
+    /* The server was reached, but not trusted: its certificate (CA, host name, pin), or ours,
+     * failed verification. A matter of configuration or of an impostor, never of load: no
+     * circuit breaker counts it. */
+    bool untrusted;
 };
 
 struct oi_http_request {
@@ -74,6 +78,10 @@ void oi_http_secrets_free(struct oi_http_secrets *s);
  * resp->failed_stage where. */
 enum oi_http_result oi_http_perform(const struct oi_transport *t, const struct oi_http_request *req,
                                     struct oi_http_response *resp, char *err, size_t errlen);
+
+/* For a response marked untrusted: libcurl's err, the trust in use (ca_file or ca_dir, the pin,
+ * our client certificate) and what to change, in one sentence for the log and ping. */
+void oi_transport_untrusted(const struct oi_transport *t, const char *err, char *dst, size_t len);
 
 /* "host:port" of url, the scheme's port when none is given (the URL itself when it cannot be
  * parsed), for messages. */

@@ -2,6 +2,7 @@
 
 #include "introspect.h"
 #include "http.h"
+#include "servers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,34 +18,36 @@ static void server_error(const struct oi_http_response *resp, char *out, size_t 
         snprintf(out, outlen, "-");
 }
 
-static enum oi_reason classify_answer(const char *url, const struct oi_log *lg,
-                                      const struct oi_http_response *resp)
+/* A status other than 200 or a 200 that is not JSON, logged with what it says about the
+ * configuration; what is logged is also the breaker's cause. */
+static enum oi_reason classify_answer(const struct oi_config *cfg, const char *url, const struct oi_log *lg,
+                                      const struct oi_http_response *resp, char *cause, size_t causelen)
 {
     if (resp->status == 200 && oi_answer_is_json(resp->content_type))
         return OI_OK;
     if (resp->status == 200) {
         char ct[140];
         oi_sanitize(ct, sizeof(ct), resp->content_type, strlen(resp->content_type));
-        oi_logf(lg, LOG_ERR, "introspection at %s: answer is not application/json (Content-Type %s)", url, ct);
+        snprintf(cause, causelen, "answer is not application/json (Content-Type %s)", ct);
+        oi_logf(lg, LOG_ERR, "introspection at %s: %s", url, cause);
         return OI_BAD_ANSWER;
     }
-    char err[128];
+    char err[128], what[320];
+    const char *hint = oi_servers_status_hint(cfg, resp->status);
     server_error(resp, err, sizeof(err));
     if (resp->status >= 300 && resp->status < 400) {
         char loc[300];
         oi_sanitize(loc, sizeof(loc), resp->location, strlen(resp->location));
-        oi_logf(lg, LOG_ERR,
-                "introspection at %s: HTTP %ld to %s: redirects are not followed; for Hydra v2 set "
-                "admin_url so that the /admin path is called",
-                url, resp->status, loc);
+        snprintf(what, sizeof(what), "HTTP %ld to %s", resp->status, loc);
     } else if (resp->status == 429) {
         char reset[40];
         oi_sanitize(reset, sizeof(reset), resp->ratelimit_reset, strlen(resp->ratelimit_reset));
-        oi_logf(lg, LOG_ERR, "introspection at %s: HTTP 429 rate limited (x-ratelimit-reset %s)", url,
-                reset);
+        snprintf(what, sizeof(what), "HTTP 429 (x-ratelimit-reset %s)", reset);
     } else {
-        oi_logf(lg, LOG_ERR, "introspection at %s: HTTP %ld (error %s)", url, resp->status, err);
+        snprintf(what, sizeof(what), "HTTP %ld (error %s)", resp->status, err);
     }
+    snprintf(cause, causelen, "%s%s%s", what, hint[0] ? ": " : "", hint);
+    oi_logf(lg, LOG_ERR, "introspection at %s: %s", url, cause);
     return OI_HTTP_STATUS;
 }
 
@@ -73,7 +76,7 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
     struct oi_config_error cerr;
     char err[512];
     size_t skipped = 0;
-    bool rate_limited = false;
+    bool rate_limited = false, untrusted = false;
     const char *answered = cfg->introspect_url;
 
     *unreachable = false;
@@ -103,8 +106,10 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
         struct oi_breaker_state bs;
         if (cache != NULL && oi_breaker_is_open(cache, cfg, url, now, &bs)) {
             oi_logf(lg, LOG_NOTICE,
-                    "introspection at %s skipped: circuit breaker open for %.1f s more (%u failures in a row%s)",
-                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures, bs.rate_limited ? ", rate limited" : "");
+                    "introspection at %s skipped: circuit breaker open for %.1f s more after %u failures in a "
+                    "row%s; last: %s",
+                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures, bs.rate_limited ? " (rate limited)" : "",
+                    bs.cause[0] ? bs.cause : "-");
             rate_limited |= bs.rate_limited;
             skipped++;
             continue;
@@ -120,13 +125,25 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
         struct oi_http_request req = {"POST", url, form, authz, secrets.list};
         oi_http_response_free(&resp);
         enum oi_http_result hr = oi_http_perform(&t, &req, &resp, err, sizeof(err));
+        char cause[900];
         long retry_ms = -1;
         bool available = true;
         if (hr == OI_HTTP_NOMEM) {
             reason = OI_NOMEM;
             goto out;
+        } else if (hr == OI_HTTP_UNAVAILABLE && resp.untrusted) {
+            /* A matter of configuration (or an impostor), not of load: no breaker counts it,
+             * and no offline grace covers it. The next server may still be the right one. */
+            oi_transport_untrusted(&t, err, cause, sizeof(cause));
+            oi_logf(lg, LOG_ERR, "introspection at %s: %s", url, cause);
+            reason = OI_UNAVAILABLE;
+            untrusted = true;
+            if (i + 1 < cfg->endpoints.n)
+                oi_logf(lg, LOG_NOTICE, "introspection: %s not trusted, trying %s", url, cfg->endpoints.items[i + 1]);
+            continue;
         } else if (hr == OI_HTTP_UNAVAILABLE) {
-            oi_logf(lg, LOG_ERR, "introspection at %s failed: %s", url, err);
+            snprintf(cause, sizeof(cause), "%s", err);
+            oi_logf(lg, LOG_ERR, "introspection at %s failed: %s", url, cause);
             reason = OI_UNAVAILABLE;
             available = false;
         } else if (hr == OI_HTTP_TOO_LARGE || hr == OI_HTTP_ECHO) {
@@ -136,7 +153,7 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
             answered = url;
             oi_debug(lg, "introspection at %s answered HTTP %ld, %zu bytes, in %.1f ms", url, resp.status,
                      resp.len, resp.total_seconds * 1000.0);
-            reason = classify_answer(url, lg, &resp);
+            reason = classify_answer(cfg, url, lg, &resp, cause, sizeof(cause));
             if (resp.status == 429) {
                 available = false;
                 rate_limited = true;
@@ -149,9 +166,11 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
         }
         if (cache != NULL && (!available || reason == OI_OK)) {
             struct oi_breaker_state after;
-            oi_breaker_record(cache, cfg, url, oi_now_ms(), available, retry_ms, &after);
+            oi_breaker_record(cache, cfg, url, oi_now_ms(), available, available ? "" : cause, retry_ms, &after);
             if (!available && after.open_until_ms > oi_now_ms())
-                oi_logf(lg, LOG_ERR, "introspection at %s: circuit breaker open for %.1f s (%u failures in a row%s)",
+                oi_logf(lg, LOG_ERR,
+                        "introspection at %s: circuit breaker open for %.1f s (%u failures in a row%s); "
+                        "`oauth2-introspect cache flush` closes it once the cause is fixed",
                         url, (double)(after.open_until_ms - oi_now_ms()) / 1000.0, after.failures,
                         retry_ms >= 0 ? ", rate limited" : "");
         }
@@ -161,13 +180,16 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
             oi_logf(lg, LOG_NOTICE, "introspection: %s unavailable, trying %s", url, cfg->endpoints.items[i + 1]);
     }
     if (skipped == cfg->endpoints.n) {
-        oi_logf(lg, LOG_ERR, "introspection not attempted: the circuit breaker is open for every server");
+        oi_logf(lg, LOG_ERR,
+                "introspection not attempted: the circuit breaker is open for every server (the lines above "
+                "name the last failure of each); `oauth2-introspect cache flush` closes them");
         reason = OI_UNAVAILABLE;
     }
     if (reason != OI_OK) {
         /* Unavailable: no answer at all, or the last server tried was failing; never when a
-         * server said "too many requests". */
-        *unreachable = !rate_limited && (reason == OI_UNAVAILABLE || (reason == OI_HTTP_STATUS && resp.status >= 500));
+         * server said "too many requests" or failed verification. */
+        *unreachable = !rate_limited && !untrusted &&
+                       (reason == OI_UNAVAILABLE || (reason == OI_HTTP_STATUS && resp.status >= 500));
         goto out;
     }
     char why[160];

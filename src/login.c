@@ -130,7 +130,9 @@ static enum oi_reason prepare(const struct oi_config *cfg, const struct oi_log *
                               const char *token, struct oi_usermap *map, char **scopes, struct oi_outcome *out)
 {
     struct oi_hostkey hostkey;
-    enum oi_reason reason = oi_precheck(cfg, token);
+    enum oi_reason reason = oi_precheck(cfg, token, out->refused, sizeof(out->refused));
+    if (reason != OI_OK && reason != OI_NOT_TOKEN)
+        oi_debug(lg, "the secret was not sent: %s", out->refused);
     if (reason == OI_OK)
         reason = oi_hostkey_load(cfg, lg, &hostkey);
     if (reason != OI_OK)
@@ -210,6 +212,20 @@ static enum oi_reason decide_offline(const struct oi_config *cfg, const struct o
     return reason;
 }
 
+/* Hydra answers "inactive" also for a token without one of the scopes asked for, and cannot say
+ * which it was: the log line names them. */
+static void explain_inactive(const struct oi_config *cfg, const struct oi_log *lg, const char *scopes)
+{
+    if (cfg->flavor == OI_FLAVOR_RFC7662 || scopes == NULL || *scopes == '\0')
+        return;
+    char shown[600]; /* %u puts the login name in: printable only */
+    oi_printable(shown, sizeof(shown), scopes, strlen(scopes));
+    oi_logf(lg, LOG_NOTICE,
+            "the server answered inactive for a request that asked for the scopes %s (required_scopes): "
+            "a token granted without one of them is answered so too",
+            shown);
+}
+
 void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
                      const struct oi_subject *subj, const char *token, struct oi_outcome *out)
 {
@@ -238,6 +254,8 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
         reason = decide_offline(cfg, lg, &map, subj, &entry, cached, reason, &info, out);
     }
 out:
+    if (reason == OI_INACTIVE)
+        explain_inactive(cfg, lg, scopes);
     if (reason != OI_OK)
         oi_facts_free(&out->facts);
     oi_token_info_free(&info);

@@ -17,6 +17,7 @@ struct oi_outcome {
     char sub[129];       /* sanitised, for the audit line */
     char client_id[129]; /* sanitised */
     char fp[OI_FP_LEN + 2]; /* "-" when the secret never qualified as a token */
+    char refused[240];      /* why the precheck refused the secret, else "" (precheck.h) */
     int64_t exp;
     struct oi_facts facts; /* on success: what the login rests on (oi_outcome_free) */
     /* Once the server answered active, also after a refusal (for the tool, and revoke_on_close);

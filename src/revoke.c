@@ -4,6 +4,7 @@
 #include "answer.h"
 #include "http.h"
 #include "introspect.h"
+#include "servers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,22 +81,12 @@ static void describe_answer(const struct oi_http_response *resp, const struct oi
 {
     char err[128], desc[300];
     oi_answer_error(resp->body, resp->len, err, sizeof(err), desc, sizeof(desc));
-    const char *hint = "";
+    const char *hint = oi_servers_status_hint(cfg, resp->status);
     char loc[300] = "";
-    if (resp->status >= 300 && resp->status < 400) {
+    if (resp->status >= 300 && resp->status < 400)
         oi_printable(loc, sizeof(loc), resp->location, strlen(resp->location));
-        hint = ": redirects are not followed; check admin_url and flavor";
-    } else if (resp->status == 404) {
-        hint = cfg->flavor == OI_FLAVOR_HYDRA
-                   ? " (no such endpoint: for Hydra 1.x set flavor=hydra-v1)"
-                   : " (no such endpoint: for Hydra 2 and later set flavor=hydra)";
-    } else if (resp->status == 401 || resp->status == 403) {
-        hint = " (the admin API refused the credentials: check auth and secret_file)";
-    } else if (resp->status == 429) {
-        hint = " (rate limited)";
-    }
-    snprintf(out, outlen, "HTTP %ld%s%s%s%s%s%s%s", resp->status, loc[0] ? " to " : "", loc,
-             err[0] ? " " : "", err, desc[0] ? ": " : "", desc, hint);
+    snprintf(out, outlen, "HTTP %ld%s%s%s%s%s%s%s%s", resp->status, loc[0] ? " to " : "", loc,
+             err[0] ? " " : "", err, desc[0] ? ": " : "", desc, hint[0] ? "; " : "", hint);
 }
 
 static long elapsed_ms(const struct timespec *start);
@@ -157,7 +148,13 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, const char *
     case OI_HTTP_TOO_LARGE:
         res->status = OI_RV_UNAVAILABLE;
         res->seconds = resp.total_seconds;
-        oi_printable(res->detail, sizeof(res->detail), err, strlen(err) < 400 ? strlen(err) : 400);
+        if (resp.untrusted) {
+            char why[1200];
+            oi_transport_untrusted(&tr, err, why, sizeof(why));
+            oi_printable(res->detail, sizeof(res->detail), why, strlen(why));
+        } else {
+            oi_printable(res->detail, sizeof(res->detail), err, strlen(err) < 400 ? strlen(err) : 400);
+        }
         goto out;
     case OI_HTTP_OK:
         break;

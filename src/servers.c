@@ -162,3 +162,27 @@ enum oi_reason oi_servers_derive(struct oi_config *cfg, struct oi_config_error *
     return rc;
 }
 
+
+const char *oi_servers_status_hint(const struct oi_config *cfg, long status)
+{
+    bool hydra = cfg->flavor == OI_FLAVOR_HYDRA, v1 = cfg->flavor == OI_FLAVOR_HYDRA_V1;
+    if (status >= 300 && status < 400) {
+        /* Hydra 2.0-2.3 redirect the pre-2.0 paths to /admin/...; the target is often wrong. */
+        return v1      ? "redirects are not followed; Hydra 2 and later serve the admin API under /admin: "
+                         "set flavor = hydra"
+               : hydra ? "redirects are not followed; set admin_url to Hydra's admin port (without /admin)"
+                       : "redirects are not followed; set introspect_url to the address the server names, "
+                         "if you trust it";
+    }
+    if (status == 404 || status == 405)
+        return hydra ? "no such endpoint: Hydra 1.x has no /admin prefix (set flavor = hydra-v1), or admin_url "
+                       "is not Hydra's admin port"
+               : v1  ? "no such endpoint: check that admin_url is Hydra's admin port (for Hydra 2 and later "
+                       "set flavor = hydra)"
+                     : "no such endpoint: check introspect_url";
+    if (status == 401 || status == 403)
+        return "the server refused the credentials: check auth, client_id and secret_file";
+    if (status == 429)
+        return "rate limited: the server asks for fewer requests";
+    return "";
+}

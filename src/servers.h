@@ -18,4 +18,9 @@ enum oi_reason oi_servers_parse(const char *value, struct oi_strlist *list, char
  * and the first of each. OI_OK, OI_CONFIG with err for a contradiction, OI_NOMEM. */
 enum oi_reason oi_servers_derive(struct oi_config *cfg, struct oi_config_error *err);
 
+/* What an HTTP status from one of cfg's servers says about the configuration, and which option
+ * fixes it ("" when it says nothing): a redirect or a 404 usually means the flavour does not
+ * match the Hydra version; a 401/403, the credentials. One wording for the log, ping and revoke. */
+const char *oi_servers_status_hint(const struct oi_config *cfg, long status);
+
 #endif

@@ -9,6 +9,13 @@
 #include "cache.h"
 #include "tool.h"
 
+static void count_open(void *arg, const char *url, const struct oi_breaker_state *st)
+{
+    (void)url;
+    if (st->open_until_ms > oi_now_ms())
+        ++*(size_t *)arg;
+}
+
 int flush_cache(const struct oi_config *cfg, const char *subject, const char *sid)
 {
     struct oi_cache cache;
@@ -26,14 +33,20 @@ int flush_cache(const struct oi_config *cfg, const char *subject, const char *si
         printf("cache: NOT flushed for %s: cache_dir %s is unusable (see above)\n", who, cfg->cache_dir);
         return EXIT_CONFIG;
     }
+    size_t opened = 0;
+    if (subject == NULL && sid == NULL)
+        oi_cache_breakers(&cache, cfg, oi_now_ms(), count_open, &opened);
     int rc = oi_cache_flush(&cache, cfg, subject, sid, &removed);
     oi_cache_close(&cache);
     if (rc != 0) {
         printf("cache: NOT flushed for %s: cannot read %s: %s\n", who, cfg->cache_dir, strerror(errno));
         return EXIT_CONFIG;
     }
-    printf("cache: removed %zu cached answer%s%s%s from %s\n", removed, removed == 1 ? "" : "s",
+    printf("cache: removed %zu cached answer%s%s%s from %s", removed, removed == 1 ? "" : "s",
            subject || sid ? " of " : "", subject || sid ? who : "", cfg->cache_dir);
+    if (subject == NULL && sid == NULL)
+        printf(" and closed %zu open circuit breaker%s", opened, opened == 1 ? "" : "s");
+    putchar('\n');
     return EXIT_ALLOW;
 }
 
@@ -45,17 +58,28 @@ static void when(char *dst, size_t len, int64_t t)
         format_time(dst, len, t);
 }
 
+bool describe_breaker(const struct oi_breaker_state *st, int64_t now_ms, char *dst, size_t len)
+{
+    const char *last = st->cause[0] ? st->cause : "not known";
+    if (st->open_until_ms > now_ms)
+        snprintf(dst, len,
+                 "logins skip this server for %.1f s more (%u failure%s in a row%s; last: %s); it closes by "
+                 "itself then, or at once with `" PROG " cache flush`",
+                 (double)(st->open_until_ms - now_ms) / 1000.0, st->failures, st->failures == 1 ? "" : "s",
+                 st->rate_limited ? ", rate limited" : "", last);
+    else if (st->failures > 0)
+        snprintf(dst, len, "closed, %u failure%s in a row (it opens at %d; last: %s)", st->failures,
+                 st->failures == 1 ? "" : "s", OI_BREAKER_THRESHOLD, last);
+    else
+        snprintf(dst, len, "closed");
+    return st->open_until_ms > now_ms;
+}
+
 static void show_breaker(void *arg, const char *url, const struct oi_breaker_state *st)
 {
-    int64_t now = *(const int64_t *)arg;
-    if (st->open_until_ms > now)
-        printf("breaker:   %s: OPEN for %.1f s more (%u failures in a row): logins skip it\n", url,
-               (double)(st->open_until_ms - now) / 1000.0, st->failures);
-    else if (st->failures > 0)
-        printf("breaker:   %s: closed, %u failure%s in a row (opens at %d)\n", url, st->failures,
-               st->failures == 1 ? "" : "s", OI_BREAKER_THRESHOLD);
-    else
-        printf("breaker:   %s: closed\n", url);
+    char what[600];
+    bool open = describe_breaker(st, *(const int64_t *)arg, what, sizeof(what));
+    printf("breaker:   %s: %s%s\n", url, open ? "OPEN: " : "", what);
 }
 
 int cmd_cache(const struct tool *t)

@@ -97,5 +97,8 @@ void format_time(char *dst, size_t len, int64_t t)
     if (gmtime_r(&tt, &tm) == NULL || strftime(dst, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
         snprintf(dst, len, "%lld", (long long)t);
     size_t o = strlen(dst);
-    snprintf(dst + o, len - o, d >= 0 ? " (in %s)" : " (%s ago)", when);
+    if (d == 0)
+        snprintf(dst + o, len - o, " (now)");
+    else
+        snprintf(dst + o, len - o, d > 0 ? " (in %s)" : " (%s ago)", when);
 }

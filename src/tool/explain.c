@@ -66,14 +66,8 @@ void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out,
         snprintf(dst, len, "no token was read from standard input");
         return;
     case OI_MALFORMED:
-        snprintf(dst, len,
-                 "the input is not shaped like an access token (empty, longer than "
-                 "max_token_length %ld, a byte outside printable ASCII, or not base64url "
-                 "parts): nothing was sent",
-                 cfg->max_token_length);
-        return;
     case OI_NOT_ACCESS_TOKEN:
-        snprintf(dst, len, "this is a refresh token or an authorization code, not an access token");
+        snprintf(dst, len, "the input is not an access token: %s; nothing was sent", out->refused);
         return;
     case OI_INACTIVE: {
         char *scopes = NULL;

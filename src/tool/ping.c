@@ -1,17 +1,23 @@
-/* oauth2-introspect ping: the configuration, the secret and map files, DNS, TCP, TLS, the
- * credentials (a made-up token must be answered inactive) and Hydra's /health/ready, one line
- * each, with timings. */
+/* oauth2-introspect ping: the configuration, the secret and map files, where the log goes, the
+ * circuit breakers, DNS, TCP, TLS, the credentials (a made-up token must be answered inactive)
+ * and Hydra's /health/ready, one line each, with timings. */
 #include <config.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <paths.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "answer.h"
+#include "cache.h"
 #include "http.h"
 #include "introspect.h"
+#include "servers.h"
 #include "tool.h"
 #include "usermap.h"
 
@@ -56,8 +62,16 @@ static bool transport_steps(const struct oi_config *cfg, const char *url, const 
     }
     ms(t, sizeof(t), r->dns_seconds, r->connect_seconds);
     step("connect", "OK", "%s%s%s", hp, via, t);
+    if (r->failed_stage == OI_STAGE_TLS && r->untrusted) {
+        struct oi_transport tr;
+        char untrusted[1200];
+        oi_transport_init(&tr, cfg);
+        oi_transport_untrusted(&tr, why, untrusted, sizeof(untrusted));
+        step("tls", "FAIL", "%s: %s", hp, untrusted);
+        return false;
+    }
     if (r->failed_stage == OI_STAGE_TLS) {
-        step("tls", "FAIL", "%s", why);
+        step("tls", "FAIL", "%s: %s", hp, why);
         return false;
     }
     if (!https) {
@@ -153,21 +167,17 @@ static int ping_introspect(const struct oi_config *cfg, const char *secret, bool
         step("introspect", "FAIL",
              "POST %s: HTTP 200 but not an introspection answer (Content-Type %s)",
              cfg->introspect_url, ct[0] ? ct : "none");
-    } else if (r.status >= 300 && r.status < 400) {
-        char loc[300];
-        plain(loc, sizeof(loc), r.location);
-        step("introspect", "FAIL",
-             "POST %s: HTTP %ld to %s: redirects are not followed; for Hydra v2 "
-             "set admin_url so that the /admin path is called",
-             cfg->introspect_url, r.status, loc);
     } else {
-        answer_error(&r, e, sizeof(e));
-        step("introspect", "FAIL", "POST %s: HTTP %ld (error %s)%s", cfg->introspect_url, r.status,
-             e,
-             r.status == 401 || r.status == 403
-                 ? ": the credentials were refused (auth, client_id, secret_file)"
-             : r.status == 404 ? ": no such endpoint (flavor, admin_url)"
-                               : "");
+        char what[400];
+        const char *hint = oi_servers_status_hint(cfg, r.status);
+        if (r.status >= 300 && r.status < 400) {
+            plain(e, sizeof(e), r.location);
+            snprintf(what, sizeof(what), "HTTP %ld to %s", r.status, e);
+        } else {
+            answer_error(&r, e, sizeof(e));
+            snprintf(what, sizeof(what), "HTTP %ld (error %s)", r.status, e);
+        }
+        step("introspect", "FAIL", "POST %s: %s%s%s", cfg->introspect_url, what, hint[0] ? ": " : "", hint);
     }
     oi_token_info_free(&info);
 out:
@@ -175,6 +185,70 @@ out:
     oi_free_secret(&authz);
     oi_http_response_free(&r);
     return rc;
+}
+
+/* Where the module's lines go: pam_syslog writes to _PATH_LOG (/dev/log), and without a listener there
+ * (containers, chroots, minimal images) they vanish without a word. */
+static void ping_log(void)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", _PATH_LOG);
+    int types[] = {SOCK_DGRAM, SOCK_STREAM}, err = ENOENT;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            continue;
+        int rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+        err = rc == 0 ? 0 : errno;
+        close(fd);
+        if (rc == 0) {
+            step("log", "OK",
+                 "%s takes lines: the module logs to syslog (facility authpriv), e.g. /var/log/auth.log "
+                 "or `journalctl -g pam_oauth2_introspect`",
+                 _PATH_LOG);
+            return;
+        }
+        if (err != EPROTOTYPE)
+            break;
+    }
+    step("log", "WARN",
+         "%s: %s: no syslog daemon listens, so the module's lines are lost (a container or chroot?): start "
+         "one (rsyslog, busybox syslogd), or see a decision and its reason with `" PROG " check`",
+         _PATH_LOG, strerror(err));
+}
+
+struct breakers {
+    int64_t now_ms;
+    int rc;
+};
+
+static void ping_breaker(void *arg, const char *url, const struct oi_breaker_state *st)
+{
+    struct breakers *b = arg;
+    char what[700];
+    if (describe_breaker(st, b->now_ms, what, sizeof(what)))
+        b->rc = EXIT_UNAVAILABLE;
+    step("breaker", st->open_until_ms > b->now_ms ? "OPEN" : "OK", "%s: %s", url, what);
+}
+
+/* The circuit breakers as logins see them: an open one refuses logins even once the server
+ * answers again, and this ping does not close it. */
+static int ping_breakers(const struct oi_config *cfg)
+{
+    if (cfg->cache_dir == NULL) {
+        step("breaker", "SKIP", "no cache_dir: no circuit breaker");
+        return EXIT_ALLOW;
+    }
+    struct oi_cache cache;
+    struct oi_log lg = {NULL, cfg->debug};
+    if (oi_cache_open(&cache, cfg, &lg) != OI_OK) {
+        step("breaker", "FAIL", "cache_dir %s is unusable (see above): logins fail the same way", cfg->cache_dir);
+        return EXIT_CONFIG;
+    }
+    struct breakers b = {oi_now_ms(), EXIT_ALLOW};
+    oi_cache_breakers(&cache, cfg, b.now_ms, ping_breaker, &b);
+    oi_cache_close(&cache);
+    return b.rc;
 }
 
 static int ping_health(const struct oi_config *cfg, const char *secret)
@@ -284,6 +358,10 @@ int cmd_ping(const struct tool *t)
             rc = EXIT_CONFIG;
         oi_usermap_free(&map);
     }
+    ping_log();
+    int brc = ping_breakers(&cfg);
+    if (brc > rc)
+        rc = brc;
     bool reached;
     int irc = ping_introspect(&cfg, secret, &reached);
     if (irc > rc)

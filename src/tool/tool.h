@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "breaker.h"
 #include "cfg.h"
 #include "login.h"
 #include "policy.h"
@@ -49,8 +50,12 @@ void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out,
 void describe_mapping(const struct oi_config *cfg, const struct oi_outcome *out, const struct oi_subject *subj,
                       char *dst, size_t len);
 
-/* cache.c: remove the cached answers about subject or sid (both NULL: all); one line of output. */
+/* cache.c: remove the cached answers about subject or sid (both NULL: all, and every breaker
+ * state); one line of output. */
 int flush_cache(const struct oi_config *cfg, const char *subject, const char *sid);
+/* A breaker's state in words ("closed", or for how long logins skip the server), with its last
+ * cause and how to close it; true when open. */
+bool describe_breaker(const struct oi_breaker_state *st, int64_t now_ms, char *dst, size_t len);
 
 /* One file each. */
 int cmd_revoke(const struct tool *t);

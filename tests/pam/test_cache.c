@@ -38,6 +38,7 @@ static const char *const services[] = {
     "grace",     "grace_transport", "nograce", "grace_short", "breaker", "ratelimit", "failover",
     "failover_nocache", "failover_503", "failover_introspect",
     "neg_long",  "trust_plain", "trust_pinned", "trust_otherca", "rl_grace", "grace_exp",
+    "flushfix",  "untrusted",
 };
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 
@@ -395,6 +396,12 @@ static void revocation_flushes(void **state)
     expect_log(out, "entries:   2 (");
     expect_log(out, "usable:  2 allow, 0 deny");
     expect_log(out, "corrupt: 0");
+    /* Fetched a moment ago: "(now)" or "(N s ago)", never "(in 0 s)" as if it were to come. */
+    const char *fetched = strstr(out, "fetched:   oldest ");
+    assert_non_null(fetched);
+    if (strstr(fetched, " (in ") != NULL)
+        fail_msg("a past fetch time shown as in the future: %.*s", (int)strcspn(fetched, "\n"), fetched);
+    assert_non_null(strstr(fetched, " ago), newest ") ? fetched : strstr(fetched, " (now), newest "));
     free(out);
     /* Login sessions only: the token stays active at the server, but the cached answer goes. */
     assert_int_equal(tool(&out, "--conf %s revoke --subject alice", cpath), 0);
@@ -705,16 +712,21 @@ static void breaker_open_close(void **state)
     free(login("breaker", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status"));
     free(login("breaker", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status"));
     char *log = login("breaker", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status");
-    expect_log(log, "circuit breaker open for 1.0 s (3 failures in a row)");
+    expect_log(log, "circuit breaker open for 1.0 s (3 failures in a row); `oauth2-introspect cache flush` closes it");
     free(log);
     assert_int_equal(requests(NULL, 0), 3);
+    /* While it is open, the lines still say what the server last did, and how to close it. */
     log = login("breaker", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "unavailable");
-    expect_log(log, "skipped: circuit breaker open");
-    expect_log(log, "the circuit breaker is open for every server");
+    expect_log(log, "skipped: circuit breaker open for ");
+    expect_log(log, " s more after 3 failures in a row; last: HTTP 503 (error -)");
+    expect_log(log, "the circuit breaker is open for every server (the lines above name the last failure of each); "
+                    "`oauth2-introspect cache flush` closes them");
     free(log);
     assert_int_equal(requests(NULL, 0), 3); /* no network while open */
     assert_int_equal(tool(&out, "--conf %s cache stats", cpath), 0);
-    expect_log(out, "OPEN for");
+    expect_log(out, ": OPEN: logins skip this server for ");
+    expect_log(out, " s more (3 failures in a row; last: HTTP 503 (error -)); it closes by itself then, or at once "
+                    "with `oauth2-introspect cache flush`");
     free(out);
     /* Half-open after 1 s: one more failure opens it for 2 s. */
     nap(1200);
@@ -731,6 +743,77 @@ static void breaker_open_close(void **state)
     assert_int_equal(requests(NULL, 0), 5);
     assert_int_equal(tool(&out, "--conf %s cache stats", cpath), 0);
     expect_log(out, "introspect: closed");
+    free(out);
+    free(t);
+}
+
+/* The administrator fixes the server (ping says OK) while the breaker is open: logins are still
+ * skipped, ping says so and why, and `cache flush` closes it at once. (A 429 opens it for the
+ * server's 60 s at once: long enough for a slow machine to see it open.) */
+static void breaker_flush_after_fix(void **state)
+{
+    (void)state;
+    reset();
+    char *t = standin_mint("OI_V2", ALICE), *out, cpath[1024];
+    path_of(cpath, sizeof(cpath), "conf/%s.conf", "flushfix");
+    override("{\"status\":429,\"count\":1,\"headers\":{\"x-ratelimit-reset\":\"60\"},"
+             "\"content_type\":\"application/json\",\"body\":\"{}\"}");
+    free(login("flushfix", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status"));
+    /* The server answers again (the override is used up), but the breaker is open. */
+    free(login("flushfix", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "unavailable"));
+    assert_int_equal(requests(NULL, 0), 1);
+    assert_int_equal(tool(&out, "--conf %s ping", cpath), 2);
+    expect_log(out, "breaker    OPEN  https://127.0.0.1:");
+    expect_log(out, "/admin/oauth2/introspect: logins skip this server for ");
+    expect_log(out, " s more (1 failure in a row, rate limited; last: HTTP 429 (x-ratelimit-reset 60): rate "
+                    "limited: the server asks for fewer requests); it closes by itself then, or at once with "
+                    "`oauth2-introspect cache flush`");
+    expect_log(out, "introspect OK"); /* the server itself is fine */
+    free(out);
+    assert_int_equal(tool(&out, "--conf %s cache flush", cpath), 0);
+    expect_log(out, "and closed 1 open circuit breaker\n");
+    free(out);
+    assert_int_equal(tool(&out, "--conf %s ping", cpath), 0);
+    expect_log(out, "/admin/oauth2/introspect: closed\n");
+    free(out);
+    free(login("flushfix", "alice", t, PAM_SUCCESS, "miss", "ok"));
+    assert_int_equal(requests(NULL, 0), 4); /* the 429, each ping's made-up token, this login */
+    free(t);
+}
+
+/* A server that fails TLS verification (here: the line trusts another CA) is a matter of
+ * configuration or an impostor, not an outage: every login tries it and says why, naming the
+ * trust in use, and no breaker opens. */
+static void untrusted_is_no_outage(void **state)
+{
+    (void)state;
+    reset();
+    char *t = standin_mint("OI_V2", ALICE), *out, cpath[1024], dir[1024], text[4096];
+    path_of(cpath, sizeof(cpath), "conf/%s.conf", "untrusted");
+    path_of(dir, sizeof(dir), "c/%s", "untrusted");
+    snprintf(text, sizeof(text),
+             "admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\ncache_dir = %s\n"
+             "offline_grace = 600\n",
+             url(), tc_env("OI_OTHER_CA"), tc_env("OI_RUN_DIR"), dir);
+    tc_write_file(cpath, text, 0600);
+    char tail[2048];
+    snprintf(tail, sizeof(tail),
+             "; trust in use: ca_file %s: if the server's certificate changed, change that option to match; if "
+             "not, this is not the server you configured",
+             tc_env("OI_OTHER_CA"));
+    for (int i = 0; i < 5; i++) { /* more than the 3 failures that open a breaker */
+        char *log = login("untrusted", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "unavailable");
+        expect_log(log, "TLS verification failed: SSL peer certificate or SSH remote key was not OK: ");
+        expect_log(log, tail);
+        if (strstr(log, "circuit breaker") != NULL)
+            fail_msg("login %d: a TLS verification failure counted as an outage", i + 1);
+        if (strstr(log, "offline grace") != NULL)
+            fail_msg("login %d: offline grace for a server that failed verification", i + 1);
+        free(log);
+    }
+    assert_int_equal(requests(NULL, 0), 0); /* nothing reached the server */
+    assert_int_equal(tool(&out, "--conf %s cache stats", cpath), 0);
+    expect_log(out, "/admin/oauth2/introspect: closed\n");
     free(out);
     free(t);
 }
@@ -893,9 +976,9 @@ static void attack_429_is_not_offline(void **state)
     free(log);
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "rl_grace");
     assert_int_equal(tool(&out, "--conf %s cache stats", cpath), 0);
-    const char *open = strstr(out, "OPEN for ");
+    const char *open = strstr(out, "OPEN: logins skip this server for ");
     assert_non_null(open);
-    double secs = strtod(open + 9, NULL);
+    double secs = strtod(open + strlen("OPEN: logins skip this server for "), NULL);
     if (secs > 60.0)
         fail_msg("a 429 opened the breaker for %.1f s, more than 60", secs);
     free(out);
@@ -944,6 +1027,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(expired_removed),
         cmocka_unit_test(offline_grace),
         cmocka_unit_test(breaker_open_close),
+        cmocka_unit_test(breaker_flush_after_fix),
+        cmocka_unit_test(untrusted_is_no_outage),
         cmocka_unit_test(ratelimit_respected),
         cmocka_unit_test(failover),
         cmocka_unit_test(no_token_on_disk),

@@ -170,7 +170,8 @@ static const struct fcase cases[] = {
 #define REDIRECT(code)                                                                             \
     {.name = "redirect_" #code, .group = "status", .status = code, .ctype = JSON, .body = "",             \
      .ov = "\"headers\":{\"Location\":\"@URL@/admin/oauth2/introspect\"}", .auth_rc = UNAVAIL,        \
-     .reason = "http_status", .log = "HTTP " #code " to @URL@/admin/oauth2/introspect: redirects are not followed", \
+     .reason = "http_status", .log = "HTTP " #code " to @URL@/admin/oauth2/introspect: redirects are not followed; set admin_url to " \
+            "Hydra's admin port (without /admin)", \
      .requests = 1}
     REDIRECT(301), REDIRECT(302), REDIRECT(303), REDIRECT(307), REDIRECT(308),
     STATUS(201, "HTTP 201"),
@@ -180,14 +181,17 @@ static const struct fcase cases[] = {
      .auth_rc = UNAVAIL, .reason = "http_status", .log = "HTTP 400 (error invalid_request)", .requests = 1},
     {.name = "status_401", .group = "status", .status = 401, .ctype = JSON,
      .body = "{\"error\":\"The request could not be authorized\"}", .auth_rc = UNAVAIL,
-     .reason = "http_status", .log = "HTTP 401 (error The request", .requests = 1},
+     .reason = "http_status", .log = "HTTP 401 (error The request could not be authorized): the server refused the "
+                                   "credentials: check auth, client_id and secret_file", .requests = 1},
     STATUS(403, "HTTP 403"),
     {.name = "status_404", .group = "status", .status = 404, .ctype = JSON,
      .body = "{\"error\":\"Not Found\",\"error_description\":\"The requested resource could not be found\"}",
-     .auth_rc = UNAVAIL, .reason = "http_status", .log = "HTTP 404 (error Not Found)", .requests = 1},
+     .auth_rc = UNAVAIL, .reason = "http_status",
+     .log = "HTTP 404 (error Not Found): no such endpoint: Hydra 1.x has no /admin prefix (set flavor = hydra-v1), "
+            "or admin_url is not Hydra's admin port", .requests = 1},
     {.name = "status_429", .group = "status", .status = 429, .ctype = JSON, .body = "{}",
      .ov = "\"headers\":{\"x-ratelimit-reset\":\"30\"}", .auth_rc = UNAVAIL, .reason = "http_status",
-     .log = "HTTP 429 rate limited (x-ratelimit-reset 30)", .requests = 1},
+     .log = "HTTP 429 (x-ratelimit-reset 30): rate limited: the server asks for fewer requests", .requests = 1},
     STATUS(500, "HTTP 500"),
     {.name = "status_502", .group = "status", .status = 502, .ctype = "text/html", .body = "<html>bad gateway</html>",
      .auth_rc = UNAVAIL, .reason = "http_status", .log = "HTTP 502 (error -)", .requests = 1},

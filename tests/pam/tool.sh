@@ -147,7 +147,7 @@ report "revoke (Ory Network, auth=bearer): the API key goes in the Authorization
 resetall
 run revoke_network_nokey 1 --conf "$RUN/netnokey.conf" revoke --subject alice
 has "$O" "login sessions of subject \"alice\": NOT revoked: the server answered HTTP 401 The request could not be authorized: "
-has "$O" "(the admin API refused the credentials: check auth and secret_file)"
+has "$O" "; the server refused the credentials: check auth, client_id and secret_file"
 report "revoke without the API key (Ory Network): exit 1 with the server's error"
 
 resetall
@@ -278,16 +278,36 @@ run check_inactive 1 --conf "$RUN/v2.conf" -o required_scopes=ssh:login check "$
 has "$O" "reason:    inactive"
 has "$O" "failed:    the server says the token is not active: unknown, expired, revoked, or without the scopes asked for (ssh:login)"
 has "$O" "expires:   -"
+has "$E" "the server answered inactive for a request that asked for the scopes ssh:login (required_scopes): a token granted without one of them is answered so too"
 lacks "$O" "AAAAAAAAAAAAAAAAAAAA"
-report "check: an unknown token: exit 1, reason inactive, the scopes Hydra was asked for"
+report "check: an unknown token: exit 1, reason inactive, the scopes Hydra was asked for (output and log)"
 
 resetall
 tok_in "correct horse battery staple"
 run check_malformed 1 --conf "$RUN/v2.conf" check "$USR"
-has "$O" "reason:    malformed"; has "$O" "nothing was sent"; has "$O" "token:     -"
+has "$O" "reason:    malformed"; has "$O" "token:     -"
+has "$O" "failed:    the input is not an access token: it holds a space or tab: a token has none; nothing was sent"
 lacks "$O" "horse"; lacks "$E" "horse"
 sent_is v2 ""
-report "check: a password is not sent anywhere: exit 1, reason malformed, no fingerprint"
+report "check: a password is not sent anywhere: exit 1, reason malformed, why, no fingerprint"
+
+# The slips people make when they paste a token, each named, none sent.
+slip() { # NAME INPUT EXPECTED-WHY
+    printf '%s\n' "$2" >"$RUN/token.in"; IN=$RUN/token.in
+    run "check_slip_$1" 1 --conf "$RUN/v2.conf" check "$USR"
+    has "$O" "failed:    the input is not an access token: $3; nothing was sent"
+    lacks "$O" "AAAAAAAAAAAAAAAAAAAA"; lacks "$E" "AAAAAAAAAAAAAAAAAAAA"
+}
+T=ory_at_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB
+slip trailing "$T " "it ends with a space or tab: remove the trailing blank"
+slip leading " $T" "it begins with a space or tab: remove the leading blank"
+slip quote "$T’" "it holds a byte outside ASCII (a typographic quote or dash?): a token has none"
+slip short "ory_at_AAAA.BBBB" "it is shorter than min_token_length (22): a password, not a token"
+slip refresh "ory_rt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" \
+    "it is a refresh token or an authorization code (ory_rt_, ory_ac_)"
+slip shape "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "it is not shaped like a Hydra access token (ory_at_ and two 43-character base64url parts joined by '.', or a JWT): for a server other than Hydra set flavor = rfc7662"
+sent_is v2 ""
+report "check: a trailing or leading blank, a typographic quote, a short secret, a refresh token, another shape: each named, nothing sent"
 
 tok_in "ory_at_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 run check_unreachable 2 --conf "$RUN/dead.conf" check "$USR"
@@ -344,15 +364,17 @@ resetall
 run ping_v2 0 --conf "$RUN/v2.conf" ping
 matches "$O" "^config     OK    $RUN/v2.conf: flavor hydra, endpoint $(url v2)/admin/oauth2/introspect, auth none$"
 matches "$O" '^secret     SKIP  auth=none: no credentials are sent$'
+matches "$O" '^log        (OK    /dev/log takes lines|WARN  /dev/log: .*: no syslog daemon listens)'
+matches "$O" '^breaker    SKIP  no cache_dir: no circuit breaker$'
 matches "$O" '^dns        OK    127\.0\.0\.1:[0-9]+ resolved in [0-9.]+ ms$'
 matches "$O" '^connect    OK    127\.0\.0\.1:[0-9]+ in [0-9.]+ ms$'
 matches "$O" "^tls        OK    certificate verified \($RUN/pki/ca.crt\) in [0-9.]+ ms$"
 matches "$O" '^introspect OK    POST https://127\.0\.0\.1:[0-9]+/admin/oauth2/introspect: HTTP 200 \{"active":false\} for a dummy token in [0-9.]+ ms: the endpoint and the credentials work$'
 matches "$O" '^health     OK    GET https://127\.0\.0\.1:[0-9]+/health/ready: HTTP 200 in [0-9.]+ ms: Hydra is ready$'
-[ "$(wc -l <"$O")" -eq 7 ] || problem "$(wc -l <"$O") lines, expected 7"
+[ "$(wc -l <"$O")" -eq 9 ] || problem "$(wc -l <"$O") lines, expected 9"
 sent_is v2 "POST /admin/oauth2/introspect -
 GET /health/ready -"
-report "ping (hydra): seven steps OK or SKIP with timings, exit 0"
+report "ping (hydra): nine steps OK, WARN or SKIP with timings, exit 0"
 
 resetall
 run ping_v1 0 --conf "$RUN/v1.conf" ping
@@ -371,12 +393,18 @@ sent net
 report "ping (Ory Network): the key is used and never shown; no health endpoint there is SKIP"
 
 run ping_network_nokey 2 --conf "$RUN/netnokey.conf" ping
-has "$O" "introspect FAIL  POST $(url net)/admin/oauth2/introspect: HTTP 401 (error The request could not be authorized): the credentials were refused"
+has "$O" "introspect FAIL  POST $(url net)/admin/oauth2/introspect: HTTP 401 (error The request could not be authorized): the server refused the credentials: check auth, client_id and secret_file"
 report "ping without the API key: introspect FAIL with HTTP 401, exit 2"
 
 run ping_wrong_flavor 2 --conf "$RUN/v2.conf" -o admin_url="$(url v1)" ping
-has "$O" "introspect FAIL  POST $(url v1)/admin/oauth2/introspect: HTTP 404 (error Not Found): no such endpoint (flavor, admin_url)"
-report "ping against Hydra 1.x with flavor=hydra: HTTP 404 names flavor and admin_url, exit 2"
+has "$O" "introspect FAIL  POST $(url v1)/admin/oauth2/introspect: HTTP 404 (error Not Found): no such endpoint: Hydra 1.x has no /admin prefix (set flavor = hydra-v1), or admin_url is not Hydra's admin port"
+report "ping against Hydra 1.x with flavor=hydra: HTTP 404 says set flavor = hydra-v1, exit 2"
+
+run ping_v1_flavor_on_v2 2 --conf "$RUN/v1.conf" -o admin_url="$(url v2)" ping
+has "$O" "introspect FAIL  POST $(url v2)/oauth2/introspect: HTTP 307 to "
+has "$O" "/admin/oauth2/introspect: redirects are not followed; Hydra 2 and later serve the admin API under /admin: set flavor = hydra"
+lacks "$O" "set admin_url"
+report "ping against Hydra 2.0-2.3 with flavor=hydra-v1: the redirect says set flavor = hydra, exit 2"
 
 resetall
 ctl v2 POST /ready '{"ready":false}' >/dev/null
@@ -395,12 +423,51 @@ report "ping: nothing listening: connect FAIL, exit 2"
 
 run ping_unknown_ca 2 --conf "$RUN/v2.conf" -o ca_file="$RUN/pki/other-ca.crt" ping
 matches "$O" '^connect    OK'
-matches "$O" '^tls        FAIL  SSL peer certificate or SSH remote key was not OK: .*unable to get local issuer certificate'
-report "ping: a certificate from an unknown CA: tls FAIL, exit 2"
+matches "$O" "^tls        FAIL  127\.0\.0\.1:[0-9]+: TLS verification failed: SSL peer certificate or SSH remote key was not OK: .*unable to get local issuer certificate; trust in use: ca_file $RUN/pki/other-ca\.crt: if the server's certificate changed, change that option to match; if not, this is not the server you configured\$"
+report "ping: a certificate from an unknown CA: tls FAIL names the trust in use and the fix, exit 2"
+
+run ping_missing_ca 3 --conf "$RUN/v2.conf" -o ca_file="$RUN/pki/no-such-ca.crt" ping
+matches "$O" "^config     FAIL  .*ca_file: .*$RUN/pki/no-such-ca\.crt"
+lacks "$O" "dns"
+report "ping: a ca_file that does not exist: config FAIL, exit 3 (configuration, not network)"
 
 run ping_dns 2 --conf "$RUN/v2.conf" -o admin_url=https://oauth2-introspect-test.invalid -o timeout_ms=2000 ping
 has "$O" "dns        FAIL  oauth2-introspect-test.invalid:443: Could"
 report "ping: a name that does not resolve: dns FAIL, exit 2"
+
+# ping's log step against a /dev/log the test makes: in a mount namespace of its own (root), a
+# fresh /dev holding null, zero, random, urandom and, at log, nothing, a plain file, or a socket a
+# syslog sink listens on.
+ping_devlog() { # NAME absent|file|sink
+    CASE=$1 O=$RUN/$1.out E=$RUN/$1.err
+    unshare --mount --propagation private sh -c '
+        set -e
+        mkdir -p "$1/hostdev" && mount --rbind /dev "$1/hostdev"
+        mount -t tmpfs -o mode=755 oi-test-dev /dev
+        for d in null zero random urandom; do : >"/dev/$d"; mount --bind "$1/hostdev/$d" "/dev/$d"; done
+        umount -l "$1/hostdev"
+        case $2 in file) : >/dev/log ;; sink) : >/dev/log; mount --bind "$1/devlog.sock" /dev/log ;; esac
+        shift 2; exec "$@"' sh "$RUN" "$2" "$TOOL" --conf "$RUN/v2.conf" ping >"$O" 2>"$E"
+    rc=$?
+    [ "$rc" = 0 ] || problem "exit status $rc, expected 0 (stderr: $(head -c 300 "$E"))"
+}
+if [ "$(id -u)" = 0 ] && unshare --mount --propagation private true 2>/dev/null; then
+    python3 "$TOPS/tests/lib/syslog_sink.py" "$RUN/devlog.sock" "$RUN/devlog.log" &
+    sink=$!
+    i=0; while [ ! -S "$RUN/devlog.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -S "$RUN/devlog.sock" ] || problem "the syslog sink did not start"
+    ping_devlog ping_log_sink sink
+    has "$O" "log        OK    /dev/log takes lines: the module logs to syslog (facility authpriv), e.g. /var/log/auth.log or \`journalctl -g pam_oauth2_introspect\`"
+    ping_devlog ping_log_absent absent
+    has "$O" "log        WARN  /dev/log: No such file or directory: no syslog daemon listens, so the module's lines are lost (a container or chroot?): start one (rsyslog, busybox syslogd), or see a decision and its reason with \`oauth2-introspect check\`"
+    ping_devlog ping_log_file file
+    has "$O" "log        WARN  /dev/log: Connection refused: no syslog daemon listens"
+    has "$O" "introspect OK"
+    kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null
+    report "ping: where the log goes: OK when a syslog daemon takes lines at /dev/log, WARN (exit 0) when none does"
+else
+    echo "SKIP: ping's log step against a /dev/log of the test's making: needs root and unshare --mount"
+fi
 
 chmod 644 "$RUN/network.key"
 run ping_secret_unsafe 3 --conf "$RUN/net.conf" ping

@@ -293,30 +293,45 @@ static void breaker_backoff(void **state)
     const char *u = "https://a/admin/oauth2/introspect", *v = "https://b/admin/oauth2/introspect";
     int64_t t = 1000000;
     assert_false(oi_breaker_is_open(&c, &cfg, u, t, &st));
-    oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
-    oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
+    oi_breaker_record(&c, &cfg, u, t, false, "Couldn't connect to server", -1, &st);
+    oi_breaker_record(&c, &cfg, u, t, false, "Couldn't connect to server", -1, &st);
     assert_false(oi_breaker_is_open(&c, &cfg, u, t, &st));
     assert_int_equal(st.failures, 2);
-    oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
+    oi_breaker_record(&c, &cfg, u, t, false, "Couldn't connect to server", -1, &st);
     assert_true(oi_breaker_is_open(&c, &cfg, u, t + 999, &st));
+    assert_string_equal(st.cause, "Couldn't connect to server"); /* the real cause outlives the failure */
     assert_false(oi_breaker_is_open(&c, &cfg, u, t + 1000, &st));
     assert_false(oi_breaker_is_open(&c, &cfg, v, t, &st)); /* each server its own */
     /* Growing: 2 s, 4 s, ... up to 60 s. */
     long want[] = {2000, 4000, 8000, 16000, 32000, 60000, 60000};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
+        oi_breaker_record(&c, &cfg, u, t, false, "Couldn't connect to server", -1, &st);
         assert_int_equal(st.open_until_ms - t, want[i]);
     }
-    oi_breaker_record(&c, &cfg, u, t, true, -1, &st);
+    oi_breaker_record(&c, &cfg, u, t, true, "", -1, &st);
     assert_false(oi_breaker_is_open(&c, &cfg, u, t, &st));
     assert_int_equal(st.failures, 0);
+    assert_string_equal(st.cause, "");
+    /* A cause from a hostile server's answer is stored printable, one line, and bounded. */
+    char hostile[1000];
+    memset(hostile, 'x', sizeof(hostile) - 1);
+    hostile[sizeof(hostile) - 1] = '\0';
+    memcpy(hostile, "HTTP 503\nfailures 0\n\x1b[2J", 24);
+    oi_breaker_record(&c, &cfg, u, t, false, hostile, -1, &st);
+    assert_false(oi_breaker_is_open(&c, &cfg, u, t, &st)); /* read back: one failure, closed */
+    assert_int_equal(st.failures, 1);
+    assert_int_equal(strlen(st.cause), sizeof(st.cause) - 1);
+    assert_null(strchr(st.cause, '\n'));
+    assert_null(strchr(st.cause, '\x1b'));
+    assert_memory_equal(st.cause, "HTTP 503?failures 0??[2J", 24);
+    oi_breaker_record(&c, &cfg, u, t, true, "", -1, &st);
     /* 429: open at once for the reset, and marked: the server answered, it is no outage. */
-    oi_breaker_record(&c, &cfg, u, t, false, 5000, &st);
+    oi_breaker_record(&c, &cfg, u, t, false, "HTTP 429", 5000, &st);
     assert_true(st.rate_limited);
     assert_true(oi_breaker_is_open(&c, &cfg, u, t + 4999, &st));
     assert_true(st.rate_limited);
     assert_false(oi_breaker_is_open(&c, &cfg, u, t + 5000, &st));
-    oi_breaker_record(&c, &cfg, u, t, false, -1, &st);
+    oi_breaker_record(&c, &cfg, u, t, false, "Couldn't connect to server", -1, &st);
     assert_false(st.rate_limited);
     oi_cache_close(&c);
     oi_config_free(&cfg);
@@ -339,7 +354,7 @@ static void trust_in_names(void **state)
     snprintf(plain_entry, sizeof(plain_entry), "%s", c.entry);
     const char *u = "https://a/admin/oauth2/introspect";
     int64_t t = 1000000;
-    oi_breaker_record(&c, &cfg, u, t, false, 5000, &st);
+    oi_breaker_record(&c, &cfg, u, t, false, "HTTP 429", 5000, &st);
     assert_true(oi_breaker_is_open(&c, &cfg, u, t, &st));
     for (size_t i = 0; i < sizeof(stricter) / sizeof(stricter[0]); i++) {
         struct oi_config other;

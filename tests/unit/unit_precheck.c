@@ -28,12 +28,26 @@ static enum oi_reason check(const char *const *args, const char *token)
 {
     struct oi_config cfg;
     unit_config_load(&cfg, args);
-    enum oi_reason r = oi_precheck(&cfg, token);
+    char why[240];
+    enum oi_reason r = oi_precheck(&cfg, token, why, sizeof(why));
     oi_config_free(&cfg);
     return r;
 }
 
 #define CHECK(token, ...) check((const char *const[]){__VA_ARGS__, NULL}, (token))
+
+/* The explanation a refusal comes with ("" for OI_OK). */
+static const char *why_of(const char *const *args, const char *token)
+{
+    static char why[240];
+    struct oi_config cfg;
+    unit_config_load(&cfg, args);
+    oi_precheck(&cfg, token, why, sizeof(why));
+    oi_config_free(&cfg);
+    return why;
+}
+
+#define WHY(token, ...) why_of((const char *const[]){__VA_ARGS__, NULL}, (token))
 
 /* 43 base64url characters: the length of one part of a Hydra opaque token. */
 #define PART43 "Xw7hq2m4K9bRZ0YkVq1sT3uLdN8pFcEa-_JgHiOyWx5"
@@ -45,6 +59,28 @@ static enum oi_reason check(const char *const *args, const char *token)
 #define JWT "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXBhcnQ"
 /* node oidc-provider opaque access token: 43 characters, no dot. */
 #define OIDC_OPAQUE "Jq5Z2rM0u8S3kYbXw1LtN6cVa9PdHe4Gf7Ri-_TyUoQ"
+
+/* ---- what a refusal says: the slip, never the secret ---- */
+
+static void test_why_names_each_slip(void **state)
+{
+    assert_string_equal(WHY(HYDRA_AT, HYDRA), "");
+    assert_string_equal(WHY(HYDRA_AT " ", HYDRA), "it ends with a space or tab: remove the trailing blank");
+    assert_string_equal(WHY("\t" HYDRA_AT, HYDRA), "it begins with a space or tab: remove the leading blank");
+    assert_string_equal(WHY("correct horse battery staple", HYDRA), "it holds a space or tab: a token has none");
+    assert_string_equal(WHY(HYDRA_AT "\n", HYDRA), "it holds a control character (a line break?): a token has none");
+    assert_string_equal(WHY(HYDRA_AT "\xe2\x80\x99", HYDRA),
+                        "it holds a byte outside ASCII (a typographic quote or dash?): a token has none");
+    assert_string_equal(WHY("Summer.2024", HYDRA), "it is shorter than min_token_length (22): a password, not a token");
+    assert_string_equal(WHY(HYDRA_AT, HYDRA, "max_token_length=64"), "it is longer than max_token_length (64)");
+    assert_string_equal(WHY("ory_rt_" PART43 "." PART43, HYDRA),
+                        "it is a refresh token or an authorization code (ory_rt_, ory_ac_)");
+    assert_string_equal(WHY("hunter2", HYDRA, "token_prefix=ory_at_"), "it does not begin with token_prefix");
+    assert_string_equal(WHY(OIDC_OPAQUE, HYDRA),
+                        "it is not shaped like a Hydra access token (ory_at_ and two 43-character base64url parts "
+                        "joined by '.', or a JWT): for a server other than Hydra set flavor = rfc7662");
+    assert_string_equal(WHY(OIDC_OPAQUE, RFC7662), "");
+}
 
 static void test_token_lengths_are_real(void **state)
 {
@@ -398,6 +434,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token_lengths_are_real),
+        cmocka_unit_test(test_why_names_each_slip),
         cmocka_unit_test(test_prefix_missing_not_token),
         cmocka_unit_test(test_prefix_present_ok),
         cmocka_unit_test(test_prefix_checked_before_shape),
