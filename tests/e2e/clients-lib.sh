@@ -249,3 +249,29 @@ for n, (w, g) in enumerate(zip(want, got), 1):
         sys.exit("line %d: [%s] became [%s], more than the module path, conf= and [%s]" % (n, w, g, " ".join(extra)))
 ' "$ex_file" "$ex_svc" "$MODULE" "$ex_conf" "$@" 2>&1)
 }
+
+# ---- README's client recipes (examples/clients/), run as written -------------------------------
+# client_line FILE WORD: the command line of examples/clients/FILE that holds WORD (comments are
+# not commands). Only the account name in user@host is replaced by the caller; the host
+# (server.example) is the client's ~/.ssh/config entry, as a person's would be.
+client_line() {
+    l=$(grep -v '^#' "$TOPS/examples/clients/$1" | grep -F -- "$2")
+    [ "$(printf '%s\n' "$l" | grep -c .)" = 1 ] || { echo "FAIL: examples/clients/$1 has no single line with '$2'"; exit 1; }
+    printf '%s\n' "$l"
+}
+# client_home USER DIR TOKEN: DIR, USER's home for the recipes, as README sets it up: the askpass
+# program in ~/bin, the token in ~/.cache/oauth2/access_token (0600); all USER's.
+client_home() {
+    mkdir -p "$2/bin" "$2/.cache/oauth2" "$2/.ssh" &&
+        install -m 755 "$TOPS/examples/clients/oauth2-token-askpass" "$2/bin/oauth2-token-askpass" &&
+        printf '%s\n' "$3" >"$2/.cache/oauth2/access_token" && chmod 600 "$2/.cache/oauth2/access_token" &&
+        chown -R "$1:$(id -gn "$1")" "$2" && chmod 700 "$2" || { echo "FAIL: cannot set up $2 for $1"; exit 1; }
+}
+# as_client USER HOME LINE: LINE run by sh as USER, with a fresh environment (HOME, PATH, and the
+# words of $CLIENT_ENV), no tty, no stdin; output in $out, exit status in $rc.
+as_client() {
+    # shellcheck disable=SC2086
+    out=$(setsid -w timeout 60 setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups \
+        env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$2" LC_ALL=C.UTF-8 ${CLIENT_ENV:-} sh -c "$3" </dev/null 2>&1)
+    rc=$?
+}

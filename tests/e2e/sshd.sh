@@ -15,7 +15,7 @@
 # sshd rewrites its argv/environment area for process titles; the ASan runtime, loaded only when PAM
 # loads an instrumented module, reads ASAN_OPTIONS from /proc/self/environ and aborts there.
 [ "${OI_SANITIZED:-no}" != no ] && skip "sanitizer build: sshd cannot load an ASan-instrumented module (module.sh and concurrency.sh run it under ASan)"
-need ssh ssh-keygen sshpass setsid timeout python3 openssl useradd userdel
+need ssh ssh-keygen sshpass setsid setpriv timeout python3 openssl useradd userdel
 examples_safe sshd.conf pam_oauth2_introspect.map
 devlog_prepare
 
@@ -23,11 +23,15 @@ RUN=$TOPB/tests/run/sshd
 SVC=oi-e2e-sshd-$$
 U=oi-e2e-ssh$$
 OTHER=oi-e2e-other$$
+CU=oi-e2e-client$$  # the person or CI job on the client side of README's recipes
+CH=""               # its home
 made_run_sshd=""
 cleanup() {
     [ -n "${SSHD_PID:-}" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
     rm -f "/etc/pam.d/$SVC"
     id "$U" >/dev/null 2>&1 && userdel "$U" 2>/dev/null
+    id "$CU" >/dev/null 2>&1 && userdel "$CU" 2>/dev/null
+    [ -n "$CH" ] && rm -rf "$CH"
     [ -n "$made_run_sshd" ] && rmdir /run/sshd 2>/dev/null
     lib_cleanup
 }
@@ -144,6 +148,36 @@ start_case; openssh password "$good"
 accepted "valid token, password method (OpenSSH client), account stack passes" password
 start_case; openssh keyboard-interactive "$good"
 accepted "valid token, keyboard-interactive (OpenSSH client)" keyboard-interactive/pam
+
+# README's recipes (examples/clients/), each command line as written, run by a client-side user
+# whose ~/.ssh/config and known_hosts name server.example, as a person's would. Only the account
+# in user@server.example is this test's. The person: ssh asks ~/bin/oauth2-token-askpass.
+CH=$(mktemp -d /tmp/oi-e2e-client.XXXXXX)
+useradd -M -d "$CH" -s /bin/sh "$CU" || { echo "FAIL: useradd $CU"; exit 1; }
+client_home "$CU" "$CH" "$(person "$U")"
+printf 'Host server.example\n    HostName 127.0.0.1\n    Port %s\n    HostKeyAlias server.example\n' "$PORT" >"$CH/.ssh/config"
+printf 'server.example %s\n' "$(cut -d' ' -f1,2 "$RUN/hostkey.pub")" >"$CH/.ssh/known_hosts"
+chown -R "$CU" "$CH/.ssh" && chmod 600 "$CH/.ssh/config"
+person_ssh=$(client_line person.sh "ssh alice@server.example" | sed "s/alice@/$U@/")
+start_case; as_client "$CU" "$CH" "$person_ssh"
+accepted "README, a person: $person_ssh" keyboard-interactive/pam
+
+# The askpass program answers nothing but a token or password prompt: asked to accept an unknown
+# host key, it says nothing, ssh gives up, and the token goes nowhere.
+mv "$CH/.ssh/known_hosts" "$CH/.ssh/known_hosts.away"
+n0=$(nreq); start_case; as_client "$CU" "$CH" "$person_ssh"
+[ "$rc" = 255 ] || problem "ssh exit $rc, wanted 255: $out"
+printf '%s\n' "$out" | grep -q "Host key verification failed" || problem "ssh did not refuse the unknown host key: $out"
+[ "$(nreq)" = "$n0" ] || problem "the token reached the server"
+audit_none
+report "README's askpass program does not answer ssh's unknown-host-key question: no login, nothing sent"
+mv "$CH/.ssh/known_hosts.away" "$CH/.ssh/known_hosts"
+
+# The CI job: sshpass reads the token from SSHPASS, which the recipe fills from OAUTH2_TOKEN.
+ci_ssh=$(client_line ci-job.sh "ssh deploy@server.example" | sed "s/deploy@/$U@/")
+start_case; CLIENT_ENV="OAUTH2_TOKEN=$(person "$U")" as_client "$CU" "$CH" "$ci_ssh"
+printf '%s\n' "$out" | grep -q "load average" || problem "uptime did not run: $out"
+accepted "README, a CI job: $ci_ssh" keyboard-interactive/pam
 
 revoked=$(person "$U")
 ctl revoke "$revoked"

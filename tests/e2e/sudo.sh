@@ -9,7 +9,7 @@
 # removed on exit.
 . "${top_srcdir:?}/tests/e2e/clients-lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (writes /etc/pam.d and /etc/sudoers.d, adds a user)"
-need sudo visudo runuser setsid timeout python3 openssl useradd userdel
+need sudo visudo runuser setsid setpriv timeout python3 openssl useradd userdel
 [ -d /etc/sudoers.d ] && grep -Eq '^[@#]includedir /etc/sudoers.d' /etc/sudoers 2>/dev/null ||
     skip "/etc/sudoers does not include /etc/sudoers.d"
 examples_safe sudo.conf
@@ -19,8 +19,10 @@ RUN=$TOPB/tests/run/sudo
 SVC=oi-e2e-sudo-$$
 U=oi-e2e-sudo$$
 DROPIN=/etc/sudoers.d/oi-e2e-sudo-$$
+UH=""  # the user's home for README's recipes
 cleanup() {
     rm -f "$DROPIN" "/etc/pam.d/$SVC"
+    [ -n "$UH" ] && rm -rf "$UH"
     id "$U" >/dev/null 2>&1 && userdel "$U" 2>/dev/null
     lib_cleanup
 }
@@ -67,6 +69,27 @@ audit_check allow "$U" ok
 req_scope=$(ctl requests | python3 -c 'import json,sys; r=json.load(sys.stdin)[int(sys.argv[1]):]; print(",".join(x.get("form",{}).get("scope",["-"])[0] for x in r))' "$n0")
 [ "$req_scope" = sudo ] || problem "the introspection request's scope field was '$req_scope', wanted 'sudo'"
 report "token with the scope sudo accepted by sudo -S (pam_service= drop-in)"
+
+# README's recipes (examples/clients/), each sudo line as written, run by the user with a home
+# set up as README says. sudo -K first: an earlier success must not stand in for the module.
+UH=$(mktemp -d /tmp/oi-e2e-sudo-home.XXXXXX)
+client_home "$U" "$UH" "$(mint "{\"sub\":\"$U@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"openid sudo\"}")"
+line=$(client_line person.sh "sudo -A")
+runuser -u "$U" -- sudo -K
+log_mark; as_client "$U" "$UH" "$line"
+[ "$rc" = 0 ] || problem "exit $rc, wanted 0: $out"
+[ "$out" = root ] || problem "whoami printed '$out', wanted root"
+audit_check allow "$U" ok
+report "README, a person: $line"
+
+line=$(client_line ci-job.sh "sudo -S")
+runuser -u "$U" -- sudo -K
+log_mark; CLIENT_ENV="OAUTH2_TOKEN=$with" as_client "$U" "$UH" "$line"
+[ "$rc" = 0 ] || problem "exit $rc, wanted 0: $out"
+[ "$out" = root ] || problem "whoami printed '$out', wanted root"
+audit_check allow "$U" ok
+report "README, a CI job: $line"
+runuser -u "$U" -- sudo -K
 
 # The caller's environment with sudo: an OpenSSL provider named by OPENSSL_CONF (code run as
 # root), a TLS key file through a symbolic link to a root-only place, proxies. None of it may act,
