@@ -11,6 +11,9 @@ set -u
 PKG=libpam-oauth2-introspect
 SVC=oi-deb-test
 U=oi-deb-test
+# The rollback: a service and an account with a password, as an administrator's sshd would be.
+RB=oi-deb-rollback
+RBU=oi-deb-rb
 CONF=/etc/security/pam_oauth2_introspect.conf
 CACHE=/run/pam_oauth2_introspect
 STATE=/var/lib/pam_oauth2_introspect
@@ -153,8 +156,9 @@ not_ours_check
 
 we_installed=""
 cleanup() {
-    rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC-default"
+    rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC-default" "/etc/pam.d/$RB" "/etc/pam.d/$RB-dash"
     id "$U" >/dev/null 2>&1 && userdel "$U" 2>/dev/null
+    id "$RBU" >/dev/null 2>&1 && userdel "$RBU" 2>/dev/null
     if [ -n "$we_installed" ] && [ -f "$OWNED" ]; then
         installed && dpkg --purge "$PKG" >>"$RUN/dpkg.log" 2>&1
         rm -f "$OWNED"
@@ -220,7 +224,8 @@ if installed; then
     rm -f "$OWNED"
     not_ours_check
 fi
-rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC-default"   # left by a killed run (we hold the lock)
+rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC-default" "/etc/pam.d/$RB" "/etc/pam.d/$RB-dash" # left by a killed run (we hold the lock)
+id "$RBU" >/dev/null 2>&1 && userdel "$RBU" 2>/dev/null
 
 we_installed=1
 touch "$OWNED"
@@ -268,6 +273,64 @@ if [ -s "$RUN/login.counts" ]; then
 else
     fail "the login phase" "exit $rc, it reported nothing"
 fi
+
+# ---- a rollback as README's "Before you edit /etc/pam.d" box tells it --------------------------
+# The service before the edit: a password login through pam_unix, as Debian's common-auth gives.
+# The copy is made as README says (here in the run directory, not /root), the edit is README's
+# sshd lines. Removing the package must then refuse, name the line and say how to undo it; after
+# the undo it removes, and the password login works again. The forced removal shows what the
+# refusal prevents: with the line still there, "Module is unknown" for every login.
+RBPW=rollback-$$-Pw
+pw_login() { # the password login through $RB: pamtester's exit status in rc, its output in out
+    out=$(printf '%s\n' "$RBPW" | setsid -w timeout 60 pamtester -v "$RB" "$RBU" authenticate acct_mgmt 2>&1)
+    rc=$?
+}
+useradd -M -d /nonexistent -s /usr/sbin/nologin "$RBU" && printf '%s:%s\n' "$RBU" "$RBPW" | chpasswd ||
+    { fail "useradd and chpasswd $RBU" "cannot add the rollback account"; exit 1; }
+printf 'auth     required  pam_unix.so\naccount  required  pam_unix.so\n' >"/etc/pam.d/$RB"
+pw_login
+[ "$rc" = 0 ] || problem "before the edit: pamtester exit $rc: $out"
+report "rollback: before the edit, $RBU logs in with a password through /etc/pam.d/$RB"
+
+mkdir -p "$RUN/pam.d.before-oauth2" && cp -a "/etc/pam.d/$RB" "$RUN/pam.d.before-oauth2/"
+grep -v '^#' "$TOPS/examples/pam.d/sshd" >"/etc/pam.d/$RB"
+# Lines Linux-PAM skips when the module is missing ('-'), and comments, stop nothing.
+printf -- '-auth  optional  pam_oauth2_introspect.so\n# auth required pam_oauth2_introspect.so\n' >"/etc/pam.d/$RB-dash"
+dpkg -r "$PKG" >"$RUN/remove-refused.out" 2>&1
+rc=$?
+[ "$rc" != 0 ] || problem "dpkg -r succeeded while /etc/pam.d/$RB names the module"
+installed || problem "the package is gone"
+[ -f "$MODULE" ] || problem "$MODULE is gone"
+grep -qF "NOT removed: these PAM lines still name the module" "$RUN/remove-refused.out" || problem "no refusal in: $(cat "$RUN/remove-refused.out")"
+grep -qF "/etc/pam.d/$RB:1:auth     required  pam_oauth2_introspect.so" "$RUN/remove-refused.out" || problem "the auth line is not named"
+grep -qF "/etc/pam.d/$RB:2:account  required  pam_oauth2_introspect.so" "$RUN/remove-refused.out" || problem "the account line is not named"
+grep -qF "$RB-dash" "$RUN/remove-refused.out" && problem "a '-' line or a comment is named"
+grep -qF "PAM_OAUTH2_INTROSPECT_REMOVE_ANYWAY=yes" "$RUN/remove-refused.out" || problem "the way to remove anyway is not given"
+report "dpkg -r while /etc/pam.d names the module: refused (exit $rc), each line named, the undo and the override given; the package stays"
+sed 's/^/    /' "$RUN/remove-refused.out"
+
+# What the refusal prevents, shown once: removed anyway, every login through the line fails.
+PAM_OAUTH2_INTROSPECT_REMOVE_ANYWAY=yes dpkg -r "$PKG" >"$RUN/remove-forced.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] || problem "dpkg -r with the override: exit $rc: $(tail -n 5 "$RUN/remove-forced.out")"
+grep -qF "WARNING: removed while these PAM lines still name the module" "$RUN/remove-forced.out" || problem "no warning: $(cat "$RUN/remove-forced.out")"
+pw_login
+[ "$rc" != 0 ] || problem "a login through the dangling line succeeded"
+printf '%s\n' "$out" | grep -qi "module is unknown" || problem "pamtester did not say Module is unknown: $out"
+report "removed anyway (PAM_OAUTH2_INTROSPECT_REMOVE_ANYWAY=yes): a warning, then every login through the line fails: Module is unknown"
+
+# The undo, as README tells it: restore the copy, check a login; the removal then goes through.
+cp -a "$RUN/pam.d.before-oauth2/$RB" "/etc/pam.d/$RB"
+pw_login
+[ "$rc" = 0 ] || problem "after restoring the copy: pamtester exit $rc: $out"
+dpkg -i "$DEB" >>"$RUN/dpkg.log" 2>&1 || problem "dpkg -i again: $(tail -n 5 "$RUN/dpkg.log")"
+dpkg -r "$PKG" >"$RUN/remove-clean.out" 2>&1 || problem "dpkg -r after the undo: $(cat "$RUN/remove-clean.out")"
+grep -qF "pam_oauth2_introspect" "$RUN/remove-clean.out" && problem "dpkg -r after the undo still complains: $(cat "$RUN/remove-clean.out")"
+pw_login
+[ "$rc" = 0 ] || problem "after the removal: pamtester exit $rc: $out"
+report "rollback: the copy restored, dpkg -r goes through and $RBU still logs in with a password"
+rm -f "/etc/pam.d/$RB" "/etc/pam.d/$RB-dash"
+userdel "$RBU" 2>/dev/null
 
 # ---- purge -----------------------------------------------------------------------------------
 if dpkg --purge "$PKG" >>"$RUN/dpkg.log" 2>&1; then

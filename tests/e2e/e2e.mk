@@ -32,6 +32,7 @@ EXTRA_DIST += tests/e2e/deb.sh \
 	debian/libpam-oauth2-introspect.docs debian/libpam-oauth2-introspect.examples \
 	debian/libpam-oauth2-introspect.install debian/libpam-oauth2-introspect.lintian-overrides \
 	debian/libpam-oauth2-introspect.postinst debian/libpam-oauth2-introspect.postrm \
+	debian/libpam-oauth2-introspect.prerm \
 	debian/libpam-oauth2-introspect.tmpfiles debian/pam_oauth2_introspect.conf
 
 check-deb:
