@@ -1,6 +1,6 @@
 # make bench: the module against the physical floor (bench/bench.py says what is measured);
 # make bench-long: 100,000 logins in one process, RSS at the start and the end. Never part of
-# make check or CI: numbers are reported (README, Performance), never asserted. Needs root,
+# make check or CI: numbers are reported (HACKING.md, Performance), never asserted. Needs root,
 # python3, openssl and valgrind. Included from the top Makefile.am: paths are relative to the top.
 EXTRA_PROGRAMS = bench/oi-bench-login
 bench_oi_bench_login_SOURCES = bench/login.c

@@ -5,7 +5,7 @@
 # through the same harness code without libFuzzer, as part of `make check`.
 # ./configure --enable-fuzzing CC=clang: `make fuzz` builds fuzz/fuzz_NAME (libFuzzer binaries)
 # and `make fuzz-smoke` runs each for FUZZ_SECONDS and fails on any crash, leak, timeout or
-# broken invariant. README.md ("Hardening") says how to fuzz for hours.
+# broken invariant. HACKING.md ("Fuzzing") says how to fuzz for hours.
 FUZZ_NAMES = answer config usermap precheck export
 FUZZ_SECONDS = 25
 FUZZ_COMMON = fuzz/fuzz.h fuzz/fuzz_util.c
@@ -72,7 +72,7 @@ fuzz-smoke: $(fuzz_harnesses)
 	done; exit $$fail
 else
 fuzz fuzz-smoke:
-	@echo "$@: configure with --enable-fuzzing CC=clang first (see README.md, Hardening)"; exit 1
+	@echo "$@: configure with --enable-fuzzing CC=clang first (see HACKING.md, Fuzzing)"; exit 1
 endif
 clean-local: clean-fuzz-run
 clean-fuzz-run:

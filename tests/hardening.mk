@@ -50,7 +50,7 @@ check-valgrind:
 	    OI_CONC_PROCS=8 OI_CONC_PROC_ROUNDS=2 OI_STRESS_TIMEOUT_MS=60000
 
 # make soak: 100,000 logins in one process (RSS reported), 64 threads x 1,000 rounds, 64 processes x
-# 100 logins. Slow (see README.md, Hardening); not part of make check or CI.
+# 100 logins. Slow (see HACKING.md, Long run); not part of make check or CI.
 soak: tests/pam/stress $(secure_LTLIBRARIES)
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/pam/soak.sh
 .PHONY: check-valgrind check-tsan soak
