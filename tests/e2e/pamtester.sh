@@ -12,9 +12,10 @@ RUN=$(cd "$top_builddir" && pwd)/tests/run/pamtester
 SVC=oi-pamtester-$$
 USER_NAME=oi-pamtester
 MODULE="$(cd "$top_builddir" && pwd)/src/.libs/pam_oauth2_introspect.so"
-pid=""
+pid="" suid_tmp=""
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    [ -n "$suid_tmp" ] && rm -rf "$suid_tmp"
     rm -f "/etc/pam.d/$SVC"
     id "$USER_NAME" >/dev/null 2>&1 && userdel "$USER_NAME" 2>/dev/null
 }
@@ -66,18 +67,29 @@ check "a password, not a token" 1 "Authentication failure" "hunter2" authenticat
 EVIL="$(cd "$top_builddir" && pwd)/tests/lib/.libs/libevil_provider.so"
 if [ -f "$EVIL" ]; then
     name="setuid-root pamtester with the caller's OPENSSL_CONF, SSLKEYLOGFILE and https_proxy: the login works, none acts"
-    chmod 711 "$RUN" && mkdir -m 755 "$RUN/setuid"
-    install -m 4755 -o root -g root "$(command -v pamtester)" "$RUN/setuid/pamtester"
+    # The caller must reach the setuid copy: it goes to $RUN/setuid, unless a directory above the
+    # build tree is closed to others (a checkout under /root, mode 700), then to a directory of
+    # its own under /var/tmp, removed on exit. What root reads (the module, the provider) stays.
+    chmod 711 "$RUN"
+    SUID=$RUN/setuid
+    if ! runuser -u "$USER_NAME" -- test -x "$RUN"; then
+        suid_tmp=$(mktemp -d /var/tmp/oi-pamtester.XXXXXX) || { echo "FAIL: mktemp"; exit 1; }
+        SUID=$suid_tmp/setuid
+        echo "note: $USER_NAME cannot reach $RUN (a directory above it is not searchable by others): the setuid copy is in $SUID"
+        chmod 711 "$suid_tmp"
+    fi
+    mkdir -m 755 "$SUID"
+    install -m 4755 -o root -g root "$(command -v pamtester)" "$SUID/pamtester"
     python3 "$top_srcdir/tests/lib/connection_counter.py" "$RUN/proxy.port" "$RUN/proxy.count" &
     proxy_pid=$!
     i=0; while [ ! -s "$RUN/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    printf 'openssl_conf = a\n[a]\nproviders = p\n[p]\nevil = e\n[e]\nmodule = %s\nactivate = 1\n' "$EVIL" >"$RUN/setuid/evil.cnf"
+    printf 'openssl_conf = a\n[a]\nproviders = p\n[p]\nevil = e\n[e]\nmodule = %s\nactivate = 1\n' "$EVIL" >"$SUID/evil.cnf"
     keylog=/etc/oi-pamtester-keylog-$$
-    ln -s "$keylog" "$RUN/setuid/keys-link"
+    ln -s "$keylog" "$SUID/keys-link"
     rm -f "$EVIL.loaded"
-    out=$(printf '%s\n' "$good" | runuser -u "$USER_NAME" -- env OPENSSL_CONF="$RUN/setuid/evil.cnf" \
-        SSLKEYLOGFILE="$RUN/setuid/keys-link" https_proxy="http://127.0.0.1:$(cat "$RUN/proxy.port")" \
-        ALL_PROXY="http://127.0.0.1:$(cat "$RUN/proxy.port")" "$RUN/setuid/pamtester" -v "$SVC" "$USER_NAME" authenticate 2>&1)
+    out=$(printf '%s\n' "$good" | runuser -u "$USER_NAME" -- env OPENSSL_CONF="$SUID/evil.cnf" \
+        SSLKEYLOGFILE="$SUID/keys-link" https_proxy="http://127.0.0.1:$(cat "$RUN/proxy.port")" \
+        ALL_PROXY="http://127.0.0.1:$(cat "$RUN/proxy.port")" "$SUID/pamtester" -v "$SVC" "$USER_NAME" authenticate 2>&1)
     rc=$?
     kill "$proxy_pid" 2>/dev/null
     bad=""
