@@ -159,16 +159,6 @@ static bool has_control(const char *s)
     return false;
 }
 
-static enum oi_reason set_string(char **field, const char *value)
-{
-    char *copy = strdup(value);
-    if (copy == NULL)
-        return OI_NOMEM;
-    free(*field);
-    *field = copy;
-    return OI_OK;
-}
-
 /* revoke_on_close = login | consent | login,consent (either order) | no */
 static enum oi_reason parse_revoke(struct oi_config *cfg, struct parse_state *st, const char *value,
                         struct oi_config_error *err)
@@ -289,7 +279,7 @@ static enum oi_reason apply_option(struct oi_config *cfg, struct parse_state *st
     case OPT_STR:
         if (has_control(value))
             return oi_config_fail(err, st->where, key, "contains control characters");
-        return set_string(field, value);
+        return oi_set_string(field, value);
     }
     return oi_config_fail(err, st->where, key, "internal error");
 }
@@ -462,13 +452,13 @@ static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st,
                     "is required: without it any client of the server could log in");
     if (cfg->any_client && cfg->allowed_clients.n != 1)
         return oi_config_fail(err, w, "allowed_clients", "'*' cannot be combined with client ids");
-    if (cfg->user_claim == NULL && set_string(&cfg->user_claim, "sub") != 0)
+    if (cfg->user_claim == NULL && oi_set_string(&cfg->user_claim, "sub") != 0)
         return OI_NOMEM;
-    if (cfg->prompt == NULL && set_string(&cfg->prompt, "Access token: ") != 0)
+    if (cfg->prompt == NULL && oi_set_string(&cfg->prompt, "Access token: ") != 0)
         return OI_NOMEM;
-    if (cfg->ca_file == NULL && cfg->ca_dir == NULL && set_string(&cfg->ca_dir, OI_DEFAULT_CA_DIR) != 0)
+    if (cfg->ca_file == NULL && cfg->ca_dir == NULL && oi_set_string(&cfg->ca_dir, OI_DEFAULT_CA_DIR) != 0)
         return OI_NOMEM;
-    if (cfg->state_dir == NULL && set_string(&cfg->state_dir, OI_DEFAULT_STATE_DIR) != 0)
+    if (cfg->state_dir == NULL && oi_set_string(&cfg->state_dir, OI_DEFAULT_STATE_DIR) != 0)
         return OI_NOMEM;
     if (cfg->state_dir[0] != '/')
         return oi_config_fail(err, w, "state_dir", "'%s' is not an absolute path", cfg->state_dir);
@@ -520,7 +510,7 @@ enum oi_reason oi_config_load(struct oi_config *cfg, int argc, const char **argv
             return oi_config_fail(err, "pam.d line", "conf", "needs a path");
         conf = v;
     }
-    rc = set_string(&cfg->conf_path, conf ? conf : OI_DEFAULT_CONF);
+    rc = oi_set_string(&cfg->conf_path, conf ? conf : OI_DEFAULT_CONF);
     if (rc == 0)
         rc = parse_conf_file(cfg, &st, cfg->conf_path, conf != NULL, err);
     if (rc != 0)

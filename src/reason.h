@@ -30,7 +30,8 @@ enum oi_reason {
 };
 
 const char *oi_reason_name(enum oi_reason r);
-/* The PAM code for a final decision with this reason (design.md's table). */
+/* The PAM code for a final decision with this reason (the table of RETURN VALUES in
+ * pam_oauth2_introspect(8)). */
 int oi_reason_pam_code(enum oi_reason r);
 
 #endif

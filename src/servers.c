@@ -77,17 +77,6 @@ enum oi_reason oi_servers_parse(const char *value, struct oi_strlist *list, char
     return OI_OK;
 }
 
-/* *field = a copy of value (the old one freed). */
-static enum oi_reason list_dup(char **field, const char *value)
-{
-    char *copy = strdup(value);
-    if (copy == NULL)
-        return OI_NOMEM;
-    free(*field);
-    *field = copy;
-    return OI_OK;
-}
-
 /* url without trailing slashes, plus suffix, into a new string (NULL when out of memory). */
 static char *trimmed_url(const char *url, size_t n, const char *suffix)
 {
@@ -154,11 +143,11 @@ enum oi_reason oi_servers_derive(struct oi_config *cfg, struct oi_config_error *
     if (rc == 0 && !all_known)
         oi_strlist_free(&cfg->admin_bases);
     if (rc == 0 && admin->n > 0)
-        rc = list_dup(&cfg->admin_url, admin->items[0]);
+        rc = oi_set_string(&cfg->admin_url, admin->items[0]);
     if (rc == 0)
-        rc = list_dup(&cfg->introspect_url, cfg->endpoints.items[0]);
+        rc = oi_set_string(&cfg->introspect_url, cfg->endpoints.items[0]);
     if (rc == 0 && cfg->admin_bases.n > 0)
-        rc = list_dup(&cfg->admin_base, cfg->admin_bases.items[0]);
+        rc = oi_set_string(&cfg->admin_base, cfg->admin_bases.items[0]);
     return rc;
 }
 

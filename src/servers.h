@@ -1,6 +1,6 @@
 /* The servers of a configuration: admin_url and introspect_url as lists of URLs (checked as
- * URLs: they are logged, so no credentials in them), and from them each server's introspection
- * endpoint and Hydra admin API base. */
+ * URLs: they are logged, so no credentials in them), from them each server's introspection
+ * endpoint and Hydra admin API base, and what a server's HTTP status says about them. */
 #ifndef OI_SERVERS_H
 #define OI_SERVERS_H
 

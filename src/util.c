@@ -175,6 +175,16 @@ bool oi_holds_secret(const char *text, size_t len, const char *const *secrets)
     return found;
 }
 
+enum oi_reason oi_set_string(char **field, const char *value)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return OI_NOMEM;
+    free(*field);
+    *field = copy;
+    return OI_OK;
+}
+
 void oi_strlist_free(struct oi_strlist *l)
 {
     for (size_t i = 0; i < l->n; i++)

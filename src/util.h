@@ -51,6 +51,8 @@ struct oi_strlist {
     size_t n;
 };
 void oi_strlist_free(struct oi_strlist *l);
+/* *field = a copy of value, the old one freed. OI_OK, or OI_NOMEM (*field unchanged). */
+enum oi_reason oi_set_string(char **field, const char *value);
 /* Split s on sep into l (replacing it); items are trimmed of blanks. OI_OK, OI_CONFIG for an
  * empty item, OI_NOMEM. */
 enum oi_reason oi_strlist_split(struct oi_strlist *l, const char *s, char sep);

@@ -104,8 +104,7 @@ int cmd_cache(const struct tool *t)
     if (subject && sid)
         return usage_error("cache flush: give --subject or --sid, not both");
     struct oi_config cfg;
-    struct oi_config_error err;
-    int rc = load(t, &cfg, &err, false);
+    int rc = load(t, &cfg);
     if (rc != 0)
         return rc;
     if (cfg.cache_dir == NULL) {

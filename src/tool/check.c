@@ -89,8 +89,7 @@ int cmd_check(const struct tool *t)
         return usage_error("check: give the USER to log in as");
 
     struct oi_config cfg;
-    struct oi_config_error err;
-    int rc = load(t, &cfg, &err, false);
+    int rc = load(t, &cfg);
     if (rc != 0)
         return rc;
     struct oi_log lg = {NULL, cfg.debug};

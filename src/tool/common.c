@@ -42,18 +42,16 @@ const char *where_name(const char *where)
     return strcmp(where, "pam.d line") == 0 ? "command line (--conf, --option)" : where;
 }
 
-int load(const struct tool *t, struct oi_config *cfg, struct oi_config_error *err,
-                bool quiet)
+int load(const struct tool *t, struct oi_config *cfg)
 {
-    enum oi_reason r = oi_config_load(cfg, t->n_settings, t->settings, err);
+    struct oi_config_error err;
+    enum oi_reason r = oi_config_load(cfg, t->n_settings, t->settings, &err);
     if (r == OI_NOMEM) {
         fputs(PROG ": out of memory\n", stderr);
         return EXIT_CONFIG;
     }
     if (r != OI_OK) {
-        if (!quiet)
-            fprintf(stderr, PROG ": configuration error: %s: %s: %s\n", where_name(err->where),
-                    err->key, err->what);
+        fprintf(stderr, PROG ": configuration error: %s: %s: %s\n", where_name(err.where), err.key, err.what);
         return EXIT_CONFIG;
     }
     return 0;

@@ -317,8 +317,9 @@ int cmd_ping(const struct tool *t)
         return usage_error("ping: unknown argument '%s'", t->args[1]);
     struct oi_config cfg;
     struct oi_config_error err;
-    if (load(t, &cfg, &err, true) != 0) {
-        if (err.what[0] == '\0')
+    enum oi_reason lr = oi_config_load(&cfg, t->n_settings, t->settings, &err);
+    if (lr != OI_OK) {
+        if (lr == OI_NOMEM)
             step("config", "FAIL", "out of memory");
         else
             step("config", "FAIL", "%s: %s: %s", where_name(err.where), err.key, err.what);

@@ -111,8 +111,7 @@ int cmd_revoke(const struct tool *t)
         return usage_error("revoke: --client goes with --consent");
 
     struct oi_config cfg;
-    struct oi_config_error err;
-    int rc = load(t, &cfg, &err, false);
+    int rc = load(t, &cfg);
     if (rc != 0)
         return rc;
     if (subject == NULL && sid == NULL) {

@@ -34,8 +34,8 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * *missing when the value is missing). */
 const char *take_value(const char **args, int n, int *i, const char *name, bool *missing);
 const char *where_name(const char *where);
-/* 0, or an exit code after printing why (not when quiet). */
-int load(const struct tool *t, struct oi_config *cfg, struct oi_config_error *err, bool quiet);
+/* cfg from the command line's settings: 0, or an exit code after printing why. */
+int load(const struct tool *t, struct oi_config *cfg);
 /* Text for a person: printable ASCII (spaces too), anything else '?'. */
 void plain(char *dst, size_t len, const char *s);
 /* A value for a line of output, sanitised as in the audit lines. */
