@@ -12,10 +12,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A failed invariant is a finding: abort so that libFuzzer (and the replay test) report it. */
-#define FUZZ_ASSERT(cond)                                                                          \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fuzz_fail(__FILE__, __LINE__, #cond);                                                  \
+#define FUZZ_ASSERT(cond)                         \
+    do {                                          \
+        if (!(cond))                              \
+            fuzz_fail(__FILE__, __LINE__, #cond); \
     } while (0)
 void fuzz_fail(const char *file, int line, const char *what) __attribute__((noreturn));
 

@@ -72,9 +72,8 @@ static bool jstr_is(const struct oi_jstr *j, const char *s)
 }
 
 /* What an OI_OK must rest on, checked independently of policy.c. */
-static void check_allowed(const struct oi_config *cfg, const struct oi_usermap *map,
-                          const struct oi_token_info *info, const struct oi_subject *subj,
-                          const struct oi_facts *facts, enum oi_grant grant)
+static void check_allowed(const struct oi_config *cfg, const struct oi_usermap *map, const struct oi_token_info *info,
+                          const struct oi_subject *subj, const struct oi_facts *facts, enum oi_grant grant)
 {
     FUZZ_ASSERT(info->active);
     if (cfg->flavor != OI_FLAVOR_RFC7662 || info->token_use.s != NULL)

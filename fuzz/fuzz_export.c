@@ -18,8 +18,8 @@ static struct oi_export exported;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const struct oi_export_facts f = {"alice", "sshd", SUB, CLIENT, "openid ssh:login", SID,
-                                      INT64_C(1767225600), "0123abcd", INT64_C(1767225000)};
+    const struct oi_export_facts f = {
+        "alice", "sshd", SUB, CLIENT, "openid ssh:login", SID, INT64_C(1767225600), "0123abcd", INT64_C(1767225000)};
     if (oi_export_build(&key, &f, &exported) != 0)
         abort();
     return 0;

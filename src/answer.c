@@ -70,7 +70,10 @@ static size_t utf8_len(const unsigned char *p, size_t avail)
 {
     if (p[0] < 0x80)
         return 1;
-    size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+    size_t n = p[0] >= 0xc2 && p[0] <= 0xdf   ? 2
+               : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+               : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+                                              : 0;
     if (n == 0 || n > avail)
         return 0;
     for (size_t i = 1; i < n; i++)
@@ -193,8 +196,7 @@ static json_object *parse_strict(const char *body, size_t len, char *why, size_t
     return root;
 }
 
-enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_info *info, char *why,
-                               size_t whylen)
+enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_info *info, char *why, size_t whylen)
 {
     memset(info, 0, sizeof(*info));
     if (len > INT32_MAX)
@@ -225,8 +227,7 @@ enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_inf
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         bool wrong = false;
-        get_string(info->root, strings[i].name, (struct oi_jstr *)((char *)info + strings[i].offset),
-                   &wrong);
+        get_string(info->root, strings[i].name, (struct oi_jstr *)((char *)info + strings[i].offset), &wrong);
         if (wrong)
             return bad(why, whylen, strings[i].name, "is not a JSON string");
     }

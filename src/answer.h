@@ -21,13 +21,12 @@ struct oi_token_info {
     struct oi_jstr sub, client_id, scope, iss, token_use, username;
     bool has_exp, has_iat, has_nbf;
     int64_t exp, iat, nbf;
-    json_object *aud; /* borrowed: a string or an array of strings, or NULL */
+    json_object *aud;  /* borrowed: a string or an array of strings, or NULL */
     json_object *root; /* owned: freed by oi_token_info_free */
 };
 
 /* Parse an answer body (exactly len bytes) into info. OI_OK, or OI_BAD_ANSWER with why filled. */
-enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_info *info, char *why,
-                               size_t whylen);
+enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_info *info, char *why, size_t whylen);
 void oi_token_info_free(struct oi_token_info *info);
 
 /* *dst: a copy of j, or NULL when absent or holding a NUL byte (such a value matches nothing).

@@ -48,7 +48,8 @@ static bool read_breaker(struct oi_cache *c, const char *name, struct oi_breaker
         return false;
     const char *p = buf, *end;
     size_t ml = strlen(BREAKER_MAGIC);
-    bool ok = oi_store_verify(c, "breaker", name, buf, len, &payload) && payload >= ml && memcmp(p, BREAKER_MAGIC, ml) == 0;
+    bool ok =
+        oi_store_verify(c, "breaker", name, buf, len, &payload) && payload >= ml && memcmp(p, BREAKER_MAGIC, ml) == 0;
     end = buf + (ok ? payload : 0);
     p += ml;
     ok = ok && oi_store_number(&p, end, "failures", &failures) && failures < 1000000 &&
@@ -129,4 +130,3 @@ void oi_cache_breakers(struct oi_cache *c, const struct oi_config *cfg, int64_t 
         fn(arg, cfg->endpoints.items[i], &st);
     }
 }
-

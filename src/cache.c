@@ -107,8 +107,8 @@ static enum oi_cache_state judge(const struct oi_config *cfg, const struct oi_ca
     return e->verdict == OI_VERDICT_ALLOW && e->exp > now ? OI_CE_STALE : OI_CE_NONE;
 }
 
-enum oi_cache_state oi_cache_get(struct oi_cache *c, const struct oi_config *cfg, const struct oi_log *lg,
-                                 int64_t now, struct oi_cache_entry *e)
+enum oi_cache_state oi_cache_get(struct oi_cache *c, const struct oi_config *cfg, const struct oi_log *lg, int64_t now,
+                                 struct oi_cache_entry *e)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -117,8 +117,8 @@ enum oi_cache_state oi_cache_get(struct oi_cache *c, const struct oi_config *cfg
     if (rc == -1)
         return OI_CE_NONE;
     if (rc == -2 || !parse_entry(c, c->entry, buf, len, e)) {
-        oi_logf(lg, LOG_WARNING, "cache entry %.18s... in %s is corrupt or not ours: ignored and removed",
-                c->entry, cfg->cache_dir);
+        oi_logf(lg, LOG_WARNING, "cache entry %.18s... in %s is corrupt or not ours: ignored and removed", c->entry,
+                cfg->cache_dir);
         unlinkat(c->dirfd, c->entry, 0);
         free(buf);
         oi_cache_entry_free(e);
@@ -323,8 +323,7 @@ struct stats_arg {
     struct oi_cache_stats *st;
 };
 
-static void count_one(struct oi_cache *c, void *arg, const char *name, const struct oi_cache_entry *e,
-                      size_t size)
+static void count_one(struct oi_cache *c, void *arg, const char *name, const struct oi_cache_entry *e, size_t size)
 {
     struct stats_arg *a = arg;
     (void)c, (void)name;
@@ -366,8 +365,7 @@ struct flush_arg {
     size_t removed;
 };
 
-static void flush_one(struct oi_cache *c, void *arg, const char *name, const struct oi_cache_entry *e,
-                      size_t size)
+static void flush_one(struct oi_cache *c, void *arg, const char *name, const struct oi_cache_entry *e, size_t size)
 {
     struct flush_arg *a = arg;
     (void)size;

@@ -22,7 +22,6 @@
 #include "reason.h"
 #include "store.h"
 
-
 enum oi_verdict { OI_VERDICT_DENY, OI_VERDICT_ALLOW };
 
 /* How a decision used the cache, for the audit line (cache=...). */
@@ -30,10 +29,10 @@ enum oi_cache_use { OI_CACHE_OFF, OI_CACHE_MISS, OI_CACHE_HIT, OI_CACHE_GRACE };
 const char *oi_cache_use_name(enum oi_cache_use u);
 
 struct oi_cache_entry {
-    int64_t fetched; /* when the answer arrived (seconds since the epoch) */
-    int64_t exp;     /* the answer's exp, 0 when none */
+    int64_t fetched;         /* when the answer arrived (seconds since the epoch) */
+    int64_t exp;             /* the answer's exp, 0 when none */
     enum oi_verdict verdict; /* the decision when it was stored: sets which TTL applies */
-    char *body;      /* the answer, NUL-terminated */
+    char *body;              /* the answer, NUL-terminated */
     size_t len;
 };
 void oi_cache_entry_free(struct oi_cache_entry *e);
@@ -44,13 +43,12 @@ void oi_cache_entry_free(struct oi_cache_entry *e);
  * corrupt one is logged and removed). */
 enum oi_cache_state { OI_CE_NONE, OI_CE_FRESH, OI_CE_STALE };
 
-
 /* Name the entry for this token under cfg (what it trusts and how it asks) and the scopes sent.
  * OI_OK, or OI_NOMEM. */
 enum oi_reason oi_cache_select(struct oi_cache *c, const struct oi_config *cfg, const char *token, const char *scopes);
 
-enum oi_cache_state oi_cache_get(struct oi_cache *c, const struct oi_config *cfg, const struct oi_log *lg,
-                                 int64_t now, struct oi_cache_entry *e);
+enum oi_cache_state oi_cache_get(struct oi_cache *c, const struct oi_config *cfg, const struct oi_log *lg, int64_t now,
+                                 struct oi_cache_entry *e);
 
 /* Store a fresh answer for the selected token. It is kept until the longest of cache_ttl and
  * offline_grace (allow) or negative_ttl (deny) has passed, never beyond exp. Failures are logged

@@ -23,13 +23,31 @@ struct opt_def {
     long min, max;
 };
 
-#define STR(k) {#k, OPT_STR, offsetof(struct oi_config, k), 0, 0}
+#define STR(k)                                           \
+    {                                                    \
+#k, OPT_STR, offsetof(struct oi_config, k), 0, 0 \
+    }
 /* A comma list of http(s) URLs into a struct oi_strlist: the servers, in failover order. */
-#define URLS(k, field) {k, OPT_URL, offsetof(struct oi_config, field), 0, 0}
-#define FLAG(k) {#k, OPT_FLAG, offsetof(struct oi_config, k), 0, 0}
-#define LONG(k, lo, hi) {#k, OPT_LONG, offsetof(struct oi_config, k), lo, hi}
-#define LIST(k) {#k, OPT_LIST, offsetof(struct oi_config, k), 0, 0}
-#define SPECIAL(k) {k, OPT_SPECIAL, 0, 0, 0}
+#define URLS(k, field)                                      \
+    {                                                       \
+        k, OPT_URL, offsetof(struct oi_config, field), 0, 0 \
+    }
+#define FLAG(k)                                           \
+    {                                                     \
+#k, OPT_FLAG, offsetof(struct oi_config, k), 0, 0 \
+    }
+#define LONG(k, lo, hi)                                     \
+    {                                                       \
+#k, OPT_LONG, offsetof(struct oi_config, k), lo, hi \
+    }
+#define LIST(k)                                           \
+    {                                                     \
+#k, OPT_LIST, offsetof(struct oi_config, k), 0, 0 \
+    }
+#define SPECIAL(k)              \
+    {                           \
+        k, OPT_SPECIAL, 0, 0, 0 \
+    }
 
 static const struct opt_def options[] = {
     SPECIAL("conf"),
@@ -110,8 +128,8 @@ const char *oi_flavor_name(enum oi_flavor f)
     return "?";
 }
 
-static const char *const auth_names[] = {[OI_AUTH_NONE] = "none", [OI_AUTH_BASIC] = "basic",
-                                         [OI_AUTH_POST] = "post", [OI_AUTH_BEARER] = "bearer"};
+static const char *const auth_names[] = {
+    [OI_AUTH_NONE] = "none", [OI_AUTH_BASIC] = "basic", [OI_AUTH_POST] = "post", [OI_AUTH_BEARER] = "bearer"};
 
 const char *oi_auth_name(enum oi_auth a)
 {
@@ -161,7 +179,7 @@ static bool has_control(const char *s)
 
 /* revoke_on_close = login | consent | login,consent (either order) | no */
 static enum oi_reason parse_revoke(struct oi_config *cfg, struct parse_state *st, const char *value,
-                        struct oi_config_error *err)
+                                   struct oi_config_error *err)
 {
     const char *key = "revoke_on_close";
     const char *usage = "needs login, consent, login,consent or no";
@@ -189,8 +207,8 @@ static enum oi_reason parse_revoke(struct oi_config *cfg, struct parse_state *st
     return OI_OK;
 }
 
-static enum oi_reason apply_special(struct oi_config *cfg, struct parse_state *st, const char *key,
-                         const char *value, struct oi_config_error *err)
+static enum oi_reason apply_special(struct oi_config *cfg, struct parse_state *st, const char *key, const char *value,
+                                    struct oi_config_error *err)
 {
     if (strcmp(key, "flavor") == 0) {
         if (value == NULL)
@@ -235,8 +253,8 @@ static enum oi_reason apply_special(struct oi_config *cfg, struct parse_state *s
     return oi_config_fail(err, st->where, key, "is only allowed on the pam.d line");
 }
 
-static enum oi_reason apply_option(struct oi_config *cfg, struct parse_state *st, const char *key,
-                        const char *value, struct oi_config_error *err)
+static enum oi_reason apply_option(struct oi_config *cfg, struct parse_state *st, const char *key, const char *value,
+                                   struct oi_config_error *err)
 {
     size_t i;
     for (i = 0; i < N_OPTIONS; i++)
@@ -262,8 +280,7 @@ static enum oi_reason apply_option(struct oi_config *cfg, struct parse_state *st
         return OI_OK;
     case OPT_LONG:
         if (!oi_parse_long(value, o->min, o->max, field))
-            return oi_config_fail(err, st->where, key, "'%s' is not a whole number in %ld..%ld", value, o->min,
-                        o->max);
+            return oi_config_fail(err, st->where, key, "'%s' is not a whole number in %ld..%ld", value, o->min, o->max);
         return OI_OK;
     case OPT_URL: {
         char why[200];
@@ -297,8 +314,8 @@ static int split_arg(const char *arg, char *keybuf, size_t keylen, const char **
     return 0;
 }
 
-static enum oi_reason parse_conf_file(struct oi_config *cfg, struct parse_state *st, const char *path,
-                           bool must_exist, struct oi_config_error *err)
+static enum oi_reason parse_conf_file(struct oi_config *cfg, struct parse_state *st, const char *path, bool must_exist,
+                                      struct oi_config_error *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -414,9 +431,7 @@ static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st,
     const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
     if (st->use_first_pass && st->try_first_pass)
         return oi_config_fail(err, w, "try_first_pass", "contradicts use_first_pass");
-    cfg->pass = st->use_first_pass   ? OI_PASS_USE_FIRST
-                : st->try_first_pass ? OI_PASS_TRY_FIRST
-                                     : OI_PASS_PROMPT;
+    cfg->pass = st->use_first_pass ? OI_PASS_USE_FIRST : st->try_first_pass ? OI_PASS_TRY_FIRST : OI_PASS_PROMPT;
     if (!is_set(st, "auth"))
         cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
     enum oi_reason rc = oi_servers_derive(cfg, err);
@@ -427,11 +442,11 @@ static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st,
     for (size_t i = 0; i < cfg->endpoints.n; i++)
         if (oi_skip_prefix(cfg->endpoints.items[i], "http://") && !cfg->allow_http)
             return oi_config_fail(err, w, cfg->admin_url ? "admin_url" : "introspect_url",
-                        "is plain http: use https, or set allow_http (tests only)");
+                                  "is plain http: use https, or set allow_http (tests only)");
     bool needs_client = cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_POST;
     if (needs_client && cfg->client_id == NULL)
         return oi_config_fail(err, w, "client_id", "is required with auth=%s",
-                    cfg->auth == OI_AUTH_BASIC ? "basic" : "post");
+                              cfg->auth == OI_AUTH_BASIC ? "basic" : "post");
     if (!needs_client && cfg->client_id != NULL)
         return oi_config_fail(err, w, "client_id", "is only used with auth=basic or auth=post");
     if (cfg->auth != OI_AUTH_NONE && cfg->secret_file == NULL)
@@ -441,7 +456,8 @@ static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st,
     if (cfg->client_key && !cfg->client_cert)
         return oi_config_fail(err, w, "client_key", "needs client_cert");
     if (cfg->min_token_length > cfg->max_token_length)
-        return oi_config_fail(err, w, "min_token_length", "is longer than max_token_length (%ld)", cfg->max_token_length);
+        return oi_config_fail(err, w, "min_token_length", "is longer than max_token_length (%ld)",
+                              cfg->max_token_length);
     if (cfg->connect_timeout_ms > cfg->timeout_ms) {
         if (is_set(st, "connect_timeout_ms"))
             return oi_config_fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
@@ -449,7 +465,7 @@ static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st,
     }
     if (cfg->allowed_clients.n == 0)
         return oi_config_fail(err, w, "allowed_clients",
-                    "is required: without it any client of the server could log in");
+                              "is required: without it any client of the server could log in");
     if (cfg->any_client && cfg->allowed_clients.n != 1)
         return oi_config_fail(err, w, "allowed_clients", "'*' cannot be combined with client ids");
     if (cfg->user_claim == NULL && oi_set_string(&cfg->user_claim, "sub") != 0)
@@ -481,14 +497,13 @@ static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st,
     if (cfg->sid_claim != NULL && !is_claim_path(cfg->sid_claim))
         return oi_config_fail(err, w, "sid_claim", "'%s' is not a dotted claim path", cfg->sid_claim);
     if (cfg->sid_claim != NULL && cfg->flavor == OI_FLAVOR_HYDRA_V1)
-        return oi_config_fail(err, w, "sid_claim",
-                    "Hydra 1.x (flavor=hydra-v1) cannot revoke a login session by sid");
+        return oi_config_fail(err, w, "sid_claim", "Hydra 1.x (flavor=hydra-v1) cannot revoke a login session by sid");
     if (cfg->revoke_on_close != 0 && cfg->flavor == OI_FLAVOR_RFC7662)
         return oi_config_fail(err, w, "revoke_on_close",
-                    "needs a Hydra flavour: an RFC 7662 server has no session API");
+                              "needs a Hydra flavour: an RFC 7662 server has no session API");
     if (cfg->revoke_on_close != 0 && cfg->admin_base == NULL)
         return oi_config_fail(err, w, "revoke_on_close",
-                    "needs admin_url (introspect_url does not end in a Hydra introspection path)");
+                              "needs admin_url (introspect_url does not end in a Hydra introspection path)");
     return OI_OK;
 }
 
@@ -539,10 +554,9 @@ out:
 /* What acct_mgmt re-checks, on the facts of the login: exp, max_token_age, allowed_clients,
  * required_scopes, any_scopes, the account mapping and the floor. These rules it cannot apply,
  * so on an account line they would only look as if they did. */
-static const char *const not_for_account[] = {"audience",         "issuer",           "user_claim",
-                                              "token_prefix",     "min_token_length", "max_token_length",
-                                              "sid_claim",        "revoke_on_close",  "export_env",
-                                              "use_first_pass",   "try_first_pass",   "prompt"};
+static const char *const not_for_account[] = {
+    "audience",  "issuer",          "user_claim", "token_prefix",   "min_token_length", "max_token_length",
+    "sid_claim", "revoke_on_close", "export_env", "use_first_pass", "try_first_pass",   "prompt"};
 
 enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err)
 {
@@ -554,22 +568,19 @@ enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct 
         for (size_t j = 0; j < sizeof(not_for_account) / sizeof(not_for_account[0]); j++)
             if (strcmp(key, not_for_account[j]) == 0)
                 return oi_config_fail(err, "pam.d account line", key,
-                            "has no effect here: acct_mgmt re-checks only exp, max_token_age, "
-                            "allowed_clients, required_scopes, any_scopes, the account mapping and "
-                            "min_uid; set it on the auth line or in the conf file");
+                                      "has no effect here: acct_mgmt re-checks only exp, max_token_age, "
+                                      "allowed_clients, required_scopes, any_scopes, the account mapping and "
+                                      "min_uid; set it on the auth line or in the conf file");
     }
     return OI_OK;
 }
 
 void oi_config_free(struct oi_config *cfg)
 {
-    char **strings[] = {&cfg->admin_url,   &cfg->introspect_url, &cfg->client_id,
-                        &cfg->secret_file, &cfg->ca_file,        &cfg->ca_dir,
-                        &cfg->pinned_pubkey, &cfg->client_cert,  &cfg->client_key,
-                        &cfg->proxy,       &cfg->issuer,         &cfg->user_claim,
-                        &cfg->token_prefix, &cfg->prompt,        &cfg->conf_path,
-                        &cfg->user_map,    &cfg->admin_base,     &cfg->sid_claim,
-                        &cfg->cache_dir,   &cfg->state_dir};
+    char **strings[] = {&cfg->admin_url, &cfg->introspect_url, &cfg->client_id,    &cfg->secret_file, &cfg->ca_file,
+                        &cfg->ca_dir,    &cfg->pinned_pubkey,  &cfg->client_cert,  &cfg->client_key,  &cfg->proxy,
+                        &cfg->issuer,    &cfg->user_claim,     &cfg->token_prefix, &cfg->prompt,      &cfg->conf_path,
+                        &cfg->user_map,  &cfg->admin_base,     &cfg->sid_claim,    &cfg->cache_dir,   &cfg->state_dir};
     if (cfg->user_re_compiled)
         regfree(&cfg->user_re);
     cfg->user_re_compiled = false;
@@ -600,12 +611,14 @@ enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_
         {"client_cert", cfg->client_cert, OI_PATH_FILE},
         {"client_key", cfg->client_key, OI_PATH_SECRET},
         /* sha256//... pins a hash, anything else names a file */
-        {"pinned_pubkey", cfg->pinned_pubkey && !oi_skip_prefix(cfg->pinned_pubkey, "sha256//") ? cfg->pinned_pubkey : NULL,
+        {"pinned_pubkey",
+         cfg->pinned_pubkey && !oi_skip_prefix(cfg->pinned_pubkey, "sha256//") ? cfg->pinned_pubkey : NULL,
          OI_PATH_FILE},
     };
     memset(err, 0, sizeof(*err));
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        if (files[i].path == NULL || oi_check_trusted_path(files[i].path, files[i].kind, err->what, sizeof(err->what)) == 0)
+        if (files[i].path == NULL ||
+            oi_check_trusted_path(files[i].path, files[i].kind, err->what, sizeof(err->what)) == 0)
             continue;
         snprintf(err->where, sizeof(err->where), "settings");
         snprintf(err->key, sizeof(err->key), "%s", files[i].key);

@@ -26,13 +26,13 @@ struct oi_config {
     enum oi_flavor flavor;
     /* admin_url and introspect_url take a comma list of servers, tried in order (failover). */
     struct oi_strlist admin_urls, introspect_urls; /* as given */
-    struct oi_strlist endpoints;   /* after oi_config_load: the introspection URL of each server */
-    struct oi_strlist admin_bases; /* after oi_config_load: the Hydra admin API base of each
+    struct oi_strlist endpoints;                   /* after oi_config_load: the introspection URL of each server */
+    struct oi_strlist admin_bases;                 /* after oi_config_load: the Hydra admin API base of each
                                     * server, parallel to endpoints; empty for rfc7662 or an
                                     * introspect_url of unknown shape */
-    char *admin_url;      /* after oi_config_load: the first of admin_urls, NULL when none */
-    char *introspect_url; /* after oi_config_load: the first endpoint */
-    char *admin_base;     /* after oi_config_load: the first admin base (session revocation,
+    char *admin_url;                               /* after oi_config_load: the first of admin_urls, NULL when none */
+    char *introspect_url;                          /* after oi_config_load: the first endpoint */
+    char *admin_base;                              /* after oi_config_load: the first admin base (session revocation,
                            * health), NULL when admin_bases is empty */
     enum oi_auth auth;
     char *client_id;
@@ -52,13 +52,13 @@ struct oi_config {
     char *issuer;
     struct oi_strlist required_scopes; /* templates: %u %s %h %% */
     char *user_claim;
-    char *user_regex;  /* POSIX ERE on the user_claim value; compiled into user_re */
+    char *user_regex; /* POSIX ERE on the user_claim value; compiled into user_re */
     regex_t user_re;
     bool user_re_compiled;
-    char *user_map;    /* map file, read at every login and account check */
-    long min_uid;      /* below it (and uid 0) only a literal map line grants the account */
+    char *user_map;               /* map file, read at every login and account check */
+    long min_uid;                 /* below it (and uid 0) only a literal map line grants the account */
     struct oi_strlist any_scopes; /* templates: at least one must be granted */
-    long max_token_age; /* seconds since iat; 0: no limit */
+    long max_token_age;           /* seconds since iat; 0: no limit */
     bool export_env;
     unsigned revoke_on_close; /* OI_REVOKE_* bits */
     char *sid_claim;          /* claim path holding the Hydra login session id, e.g. ext.sid */

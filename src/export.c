@@ -11,9 +11,9 @@
 
 /* The order of the variables, and of the lines under the MAC after user and service. */
 enum { SUB, CLIENT_ID, SCOPE, SID, EXP, FP, AUTH_TIME, N_FACTS };
-const char *const oi_export_names[] = {"OAUTH2_SUB", "OAUTH2_CLIENT_ID", "OAUTH2_SCOPE", "OAUTH2_SID",
-                                       "OAUTH2_EXP", "OAUTH2_TOKEN_FP",  "OAUTH2_AUTH_TIME", "OAUTH2_MAC",
-                                       NULL};
+const char *const oi_export_names[] = {"OAUTH2_SUB",       "OAUTH2_CLIENT_ID", "OAUTH2_SCOPE",
+                                       "OAUTH2_SID",       "OAUTH2_EXP",       "OAUTH2_TOKEN_FP",
+                                       "OAUTH2_AUTH_TIME", "OAUTH2_MAC",       NULL};
 #define MAC_NAME (oi_export_names[N_FACTS])
 
 static bool plain_byte(unsigned char c)
@@ -165,8 +165,8 @@ void oi_export_free(struct oi_export *e)
 }
 
 int oi_export_read(const struct oi_hostkey *k, const char *user, const char *service,
-                   const char *(*get)(void *arg, const char *name), void *arg, struct oi_exported *x,
-                   char *why, size_t whylen)
+                   const char *(*get)(void *arg, const char *name), void *arg, struct oi_exported *x, char *why,
+                   size_t whylen)
 {
     const char *encoded[N_FACTS];
     char mac[65];
@@ -179,8 +179,7 @@ int oi_export_read(const struct oi_hostkey *k, const char *user, const char *ser
     if (!facts_mac(k, user, service, encoded, mac))
         return -2;
     if (strlen(given) != 64 || CRYPTO_memcmp(given, mac, 64) != 0) {
-        snprintf(why, whylen, "%s does not match the other OAUTH2_* values, the user and the service",
-                 MAC_NAME);
+        snprintf(why, whylen, "%s does not match the other OAUTH2_* values, the user and the service", MAC_NAME);
         return -1;
     }
     char **out[] = {&x->sub, &x->client_id, &x->sid};

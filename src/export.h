@@ -18,11 +18,11 @@
 extern const char *const oi_export_names[];
 
 struct oi_export_facts {
-    const char *user, *service; /* PAM_USER and PAM_SERVICE: under the MAC, not exported */
+    const char *user, *service;                /* PAM_USER and PAM_SERVICE: under the MAC, not exported */
     const char *sub, *client_id, *scope, *sid; /* NULL: absent */
-    int64_t exp;       /* 0: none */
-    const char *fp;    /* the audit line's fingerprint */
-    int64_t auth_time; /* when the module allowed the login */
+    int64_t exp;                               /* 0: none */
+    const char *fp;                            /* the audit line's fingerprint */
+    int64_t auth_time;                         /* when the module allowed the login */
 };
 
 /* The "NAME=value" strings to set, NULL-terminated, and the names of values left out for their
@@ -43,8 +43,8 @@ struct oi_exported {
  * and service. 0: x filled; 1: no OAUTH2_MAC, nothing exported; -1: not this module's for this
  * user and service (why says what); -2: out of memory. */
 int oi_export_read(const struct oi_hostkey *k, const char *user, const char *service,
-                   const char *(*get)(void *arg, const char *name), void *arg, struct oi_exported *x,
-                   char *why, size_t whylen);
+                   const char *(*get)(void *arg, const char *name), void *arg, struct oi_exported *x, char *why,
+                   size_t whylen);
 void oi_exported_free(struct oi_exported *x);
 
 /* The encoding: the bytes 0x20-0x7e but '%' as they are, every other byte and '%' as %XX

@@ -43,10 +43,9 @@ static int check_dir(const char *dir, bool holds_file, char *why, size_t whylen)
     bool sticky_root = st.st_uid == 0 && (st.st_mode & S_ISVTX);
     if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (holds_file || !sticky_root))
         return fail(why, whylen, "the directory %s%s", dir,
-                    holds_file && sticky_root
-                        ? " is writable by others (a sticky directory such as /tmp may hold the "
-                          "directory, not the file)"
-                        : " is writable by group or others");
+                    holds_file && sticky_root ? " is writable by others (a sticky directory such as /tmp may hold the "
+                                                "directory, not the file)"
+                                              : " is writable by group or others");
     return 0;
 }
 
@@ -133,8 +132,7 @@ static int open_checked(const char *path, enum oi_path_kind kind, struct stat *s
     int fd = open(path, flags);
     if (fd < 0) {
         int e = errno;
-        snprintf(why, whylen, "%s: %s%s", path, strerror(e),
-                 e == ELOOP ? " (symbolic links are refused)" : "");
+        snprintf(why, whylen, "%s: %s%s", path, strerror(e), e == ELOOP ? " (symbolic links are refused)" : "");
         return -1;
     }
     const char *bad = fstat(fd, st) != 0 ? "cannot stat" : check_node(st, kind);
@@ -269,8 +267,8 @@ static int create_key(int dirfd, const char *name, char *why, size_t whylen)
     return rc;
 }
 
-enum oi_reason oi_private_keyed_dir(const struct oi_log *lg, const char *option, const char *dir,
-                                    const char *name, unsigned char key[OI_KEY_BYTES], int *dirfd)
+enum oi_reason oi_private_keyed_dir(const struct oi_log *lg, const char *option, const char *dir, const char *name,
+                                    unsigned char key[OI_KEY_BYTES], int *dirfd)
 {
     char why[2200];
     int fd = oi_private_dir_open(dir, why, sizeof(why));

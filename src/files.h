@@ -27,7 +27,7 @@ int oi_check_ancestors(const char *path, bool is_dir, char *why, size_t whylen);
  * them either. At most max bytes, into a NUL-terminated buffer (the caller frees; a secret is
  * wiped first). OI_OK, OI_CONFIG with err->what, OI_NOMEM. */
 enum oi_reason oi_read_trusted_file(const char *path, bool secret, size_t max, char **out, size_t *outlen,
-                         struct oi_config_error *err);
+                                    struct oi_config_error *err);
 
 /* What libcurl reads by itself (ca_file, ca_dir, client_cert, client_key, a pinned key file):
  * the same checks as a trusted file or, for ca_dir, a trusted directory, without reading it.
@@ -48,7 +48,7 @@ int oi_private_key(int dirfd, const char *name, unsigned char key[OI_KEY_BYTES],
 /* The private directory dir (the option named option, for the message) and its key file name,
  * made when absent. OI_OK with key set and, when dirfd is not NULL, the directory left open in
  * *dirfd; or OI_CONFIG, logged as a configuration error that names the option and says why. */
-enum oi_reason oi_private_keyed_dir(const struct oi_log *lg, const char *option, const char *dir,
-                                    const char *name, unsigned char key[OI_KEY_BYTES], int *dirfd);
+enum oi_reason oi_private_keyed_dir(const struct oi_log *lg, const char *option, const char *dir, const char *name,
+                                    unsigned char key[OI_KEY_BYTES], int *dirfd);
 
 #endif

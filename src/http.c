@@ -39,8 +39,8 @@ char *oi_form_encode(const char *s)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+            c == '_' || c == '~') {
             out[o++] = (char)c;
         } else if (c == ' ') {
             out[o++] = '+';
@@ -130,20 +130,20 @@ static void copy_header(CURL *curl, const char *name, char *dst, size_t dstlen)
 }
 
 /* Each setopt is checked: an option that silently failed could weaken TLS. */
-#define SETOPT(opt, val)                                                                           \
-    do {                                                                                           \
-        CURLcode c_ = curl_easy_setopt(curl, opt, val);                                            \
-        if (c_ != CURLE_OK) {                                                                      \
-            snprintf(err, errlen, "curl option %s: %s", #opt, curl_easy_strerror(c_));            \
-            goto out;                                                                              \
-        }                                                                                          \
+#define SETOPT(opt, val)                                                               \
+    do {                                                                               \
+        CURLcode c_ = curl_easy_setopt(curl, opt, val);                                \
+        if (c_ != CURLE_OK) {                                                          \
+            snprintf(err, errlen, "curl option %s: %s", #opt, curl_easy_strerror(c_)); \
+            goto out;                                                                  \
+        }                                                                              \
     } while (0)
 
 void oi_transport_init(struct oi_transport *t, const struct oi_config *cfg)
 {
-    *t = (struct oi_transport){cfg->ca_file,    cfg->ca_dir, cfg->pinned_pubkey,      cfg->client_cert,
-                               cfg->client_key, cfg->proxy,  cfg->allow_http,         cfg->connect_timeout_ms,
-                               cfg->timeout_ms};
+    *t =
+        (struct oi_transport){cfg->ca_file, cfg->ca_dir,     cfg->pinned_pubkey,      cfg->client_cert, cfg->client_key,
+                              cfg->proxy,   cfg->allow_http, cfg->connect_timeout_ms, cfg->timeout_ms};
 }
 
 void oi_transport_cap(struct oi_transport *t, long timeout_ms)
@@ -362,8 +362,7 @@ out:
     return result;
 }
 
-bool oi_http_secrets_init(struct oi_http_secrets *s, const char *token, const char *secret,
-                          const char *authorization)
+bool oi_http_secrets_init(struct oi_http_secrets *s, const char *token, const char *secret, const char *authorization)
 {
     const char *raw[2] = {token, secret};
     size_t n = 0;

@@ -52,7 +52,7 @@ struct oi_http_response {
 };
 
 struct oi_http_request {
-    const char *method;        /* "POST" or "DELETE" */
+    const char *method; /* "POST" or "DELETE" */
     const char *url;
     const char *form;          /* POST body, application/x-www-form-urlencoded; NULL for none */
     const char *authorization; /* full header value ("Basic ..."/"Bearer ..."), or NULL */
@@ -70,8 +70,7 @@ struct oi_http_secrets {
     char *encoded[2];
 };
 /* token, secret and authorization may be NULL. false when out of memory. */
-bool oi_http_secrets_init(struct oi_http_secrets *s, const char *token, const char *secret,
-                          const char *authorization);
+bool oi_http_secrets_init(struct oi_http_secrets *s, const char *token, const char *secret, const char *authorization);
 void oi_http_secrets_free(struct oi_http_secrets *s);
 
 /* Perform req as t says. On anything but OI_HTTP_OK err says why (never a secret) and

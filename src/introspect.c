@@ -66,8 +66,8 @@ static long ratelimit_reset_ms(const char *value, int64_t now_ms)
 }
 
 enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *lg, struct oi_cache *cache,
-                                 const char *token, const char *scopes, struct oi_token_info *info,
-                                 char **body, size_t *body_len, bool *unreachable)
+                             const char *token, const char *scopes, struct oi_token_info *info, char **body,
+                             size_t *body_len, bool *unreachable)
 {
     char *secret = NULL, *form = NULL, *authz = NULL;
     struct oi_http_secrets secrets = {0};
@@ -108,8 +108,8 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
             oi_logf(lg, LOG_NOTICE,
                     "introspection at %s skipped: circuit breaker open for %.1f s more after %u failures in a "
                     "row%s; last: %s",
-                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures, bs.rate_limited ? " (rate limited)" : "",
-                    bs.cause[0] ? bs.cause : "-");
+                    url, (double)(bs.open_until_ms - now) / 1000.0, bs.failures,
+                    bs.rate_limited ? " (rate limited)" : "", bs.cause[0] ? bs.cause : "-");
             rate_limited |= bs.rate_limited;
             skipped++;
             continue;
@@ -151,8 +151,8 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
             reason = OI_BAD_ANSWER;
         } else {
             answered = url;
-            oi_debug(lg, "introspection at %s answered HTTP %ld, %zu bytes, in %.1f ms", url, resp.status,
-                     resp.len, resp.total_seconds * 1000.0);
+            oi_debug(lg, "introspection at %s answered HTTP %ld, %zu bytes, in %.1f ms", url, resp.status, resp.len,
+                     resp.total_seconds * 1000.0);
             reason = classify_answer(cfg, url, lg, &resp, cause, sizeof(cause));
             if (resp.status == 429) {
                 available = false;
@@ -217,17 +217,14 @@ static void append_field(char *buf, size_t size, const char *name, const char *e
     snprintf(buf + used, size - used, "%s%s=%s", used ? "&" : "", name, encoded);
 }
 
-char *oi_build_form(const struct oi_config *cfg, const char *token, const char *scopes,
-                    const char *secret)
+char *oi_build_form(const struct oi_config *cfg, const char *token, const char *scopes, const char *secret)
 {
     bool send_scope = cfg->flavor != OI_FLAVOR_RFC7662 && scopes != NULL && *scopes != '\0';
     bool send_client = cfg->auth == OI_AUTH_POST;
     char *enc[4] = {oi_form_encode(token), send_scope ? oi_form_encode(scopes) : NULL,
-                    send_client ? oi_form_encode(cfg->client_id) : NULL,
-                    send_client ? oi_form_encode(secret) : NULL};
+                    send_client ? oi_form_encode(cfg->client_id) : NULL, send_client ? oi_form_encode(secret) : NULL};
     char *form = NULL;
-    if (enc[0] == NULL || (send_scope && enc[1] == NULL) ||
-        (send_client && (enc[2] == NULL || enc[3] == NULL)))
+    if (enc[0] == NULL || (send_scope && enc[1] == NULL) || (send_client && (enc[2] == NULL || enc[3] == NULL)))
         goto out;
     size_t size = 128;
     for (size_t i = 0; i < 4; i++)

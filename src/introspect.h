@@ -23,8 +23,7 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
 
 /* Build the form body for this flavour: token, token_type_hint, scope (Hydra flavours, when
  * scopes are given, space-joined) and client credentials for auth=post. Caller wipes. */
-char *oi_build_form(const struct oi_config *cfg, const char *token, const char *scopes,
-                    const char *secret);
+char *oi_build_form(const struct oi_config *cfg, const char *token, const char *scopes, const char *secret);
 
 /* Build the Authorization header value for auth=basic/bearer (NULL for none/post, or on OOM:
  * check cfg->auth). Caller wipes. */

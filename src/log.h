@@ -12,12 +12,11 @@ struct oi_log {
     bool debug;
 };
 
-void oi_logf(const struct oi_log *lg, int prio, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-#define oi_debug(lg, ...)                                                                          \
-    do {                                                                                           \
-        if ((lg)->debug)                                                                           \
-            oi_logf((lg), LOG_DEBUG, __VA_ARGS__);                                                 \
+void oi_logf(const struct oi_log *lg, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define oi_debug(lg, ...)                          \
+    do {                                           \
+        if ((lg)->debug)                           \
+            oi_logf((lg), LOG_DEBUG, __VA_ARGS__); \
     } while (0)
 
 #define OI_FP_LEN 8

@@ -32,8 +32,7 @@ void oi_outcome_free(struct oi_outcome *out)
 }
 
 /* What the answer says, kept for the caller whatever the decision. */
-static enum oi_reason keep_answer(const struct oi_config *cfg, const struct oi_token_info *info,
-                                  struct oi_outcome *out)
+static enum oi_reason keep_answer(const struct oi_config *cfg, const struct oi_token_info *info, struct oi_outcome *out)
 {
     struct oi_jstr claim = {0}, sid = {0};
     oi_claim_string(info, cfg->user_claim, &claim);
@@ -50,8 +49,7 @@ static enum oi_reason keep_answer(const struct oi_config *cfg, const struct oi_t
 }
 
 /* The user map, when configured; a map that cannot be read is a configuration error. */
-static enum oi_reason load_map(const struct oi_config *cfg, const struct oi_log *lg,
-                               struct oi_usermap *map)
+static enum oi_reason load_map(const struct oi_config *cfg, const struct oi_log *lg, struct oi_usermap *map)
 {
     struct oi_config_error err;
     memset(map, 0, sizeof(*map));
@@ -63,8 +61,8 @@ static enum oi_reason load_map(const struct oi_config *cfg, const struct oi_log 
     return r;
 }
 
-enum oi_reason oi_login_recheck(const struct oi_config *cfg, const struct oi_log *lg,
-                                const struct oi_subject *subj, const struct oi_facts *facts)
+enum oi_reason oi_login_recheck(const struct oi_config *cfg, const struct oi_log *lg, const struct oi_subject *subj,
+                                const struct oi_facts *facts)
 {
     struct oi_usermap map;
     enum oi_grant grant;
@@ -91,8 +89,7 @@ static enum oi_reason decide_on_answer(const struct oi_config *cfg, const struct
     if (reason != OI_OK)
         return reason;
     enum oi_grant grant = OI_GRANT_NONE;
-    reason = oi_policy_check(cfg, cfg->user_map ? map : NULL, info, subj, (int64_t)time(NULL), &out->facts,
-                             &grant);
+    reason = oi_policy_check(cfg, cfg->user_map ? map : NULL, info, subj, (int64_t)time(NULL), &out->facts, &grant);
     if (reason == OI_OK)
         reason = oi_check_account(subj->user, cfg->min_uid, grant);
     if (reason == OI_OK)
@@ -165,10 +162,9 @@ static enum oi_reason look_up(struct oi_cache *cache, const struct oi_config *cf
 }
 
 /* A fresh stored answer stands in for the server's. true when it decided (*reason). */
-static bool decide_from_cache(const struct oi_config *cfg, const struct oi_usermap *map,
-                              const struct oi_subject *subj, const struct oi_cache_entry *entry,
-                              enum oi_cache_state cached, struct oi_token_info *info, struct oi_outcome *out,
-                              enum oi_reason *reason)
+static bool decide_from_cache(const struct oi_config *cfg, const struct oi_usermap *map, const struct oi_subject *subj,
+                              const struct oi_cache_entry *entry, enum oi_cache_state cached,
+                              struct oi_token_info *info, struct oi_outcome *out, enum oi_reason *reason)
 {
     if (cached != OI_CE_FRESH)
         return false;
@@ -189,10 +185,10 @@ static bool decide_from_cache(const struct oi_config *cfg, const struct oi_userm
 
 /* No server can be asked: an allow one gave less than offline_grace ago, before the token's exp,
  * still stands under every rule of this line as it is now. Else the unavailability stands. */
-static enum oi_reason decide_offline(const struct oi_config *cfg, const struct oi_log *lg,
-                                     const struct oi_usermap *map, const struct oi_subject *subj,
-                                     const struct oi_cache_entry *entry, enum oi_cache_state cached,
-                                     enum oi_reason unavailable, struct oi_token_info *info, struct oi_outcome *out)
+static enum oi_reason decide_offline(const struct oi_config *cfg, const struct oi_log *lg, const struct oi_usermap *map,
+                                     const struct oi_subject *subj, const struct oi_cache_entry *entry,
+                                     enum oi_cache_state cached, enum oi_reason unavailable, struct oi_token_info *info,
+                                     struct oi_outcome *out)
 {
     int64_t now = (int64_t)time(NULL);
     if (cfg->offline_grace == 0 || cached != OI_CE_STALE || entry->verdict != OI_VERDICT_ALLOW ||
@@ -226,8 +222,8 @@ static void explain_inactive(const struct oi_config *cfg, const struct oi_log *l
             shown);
 }
 
-void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
-                     const struct oi_subject *subj, const char *token, struct oi_outcome *out)
+void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const struct oi_subject *subj,
+                     const char *token, struct oi_outcome *out)
 {
     struct oi_token_info info = {0};
     struct oi_usermap map = {0};
@@ -244,8 +240,8 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg,
         reason = look_up(&cache, cfg, lg, token, scopes, &entry, &cached, out);
     if (reason != OI_OK || decide_from_cache(cfg, &map, subj, &entry, cached, &info, out, &reason))
         goto out;
-    reason = oi_introspect(cfg, lg, cfg->cache_dir ? &cache : NULL, token, scopes, &info, &body, &body_len,
-                           &unreachable);
+    reason =
+        oi_introspect(cfg, lg, cfg->cache_dir ? &cache : NULL, token, scopes, &info, &body, &body_len, &unreachable);
     if (reason == OI_OK) {
         reason = decide_on_answer(cfg, &map, &info, subj, out);
         if (cfg->cache_dir != NULL)

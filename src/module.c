@@ -44,15 +44,15 @@ static void clear_env(pam_handle_t *pamh)
 
 /* export_env: the verified facts, for session scripts and sudo logs, under the host key's MAC
  * (export.h), which close_session checks when it has no record of the login. */
-static int export_env(pam_handle_t *pamh, const struct oi_config *cfg, const struct oi_log *lg,
-                      const char *user, const char *service, const struct oi_outcome *out)
+static int export_env(pam_handle_t *pamh, const struct oi_config *cfg, const struct oi_log *lg, const char *user,
+                      const char *service, const struct oi_outcome *out)
 {
     struct oi_hostkey k;
     struct oi_export e;
     if (oi_hostkey_load(cfg, lg, &k) != OI_OK)
         return PAM_SERVICE_ERR;
-    struct oi_export_facts f = {user,          service,   out->subject, out->facts.client_id, out->facts.scope,
-                                out->sid,      out->exp,  out->fp,      (int64_t)time(NULL)};
+    struct oi_export_facts f = {user,     service,  out->subject, out->facts.client_id, out->facts.scope,
+                                out->sid, out->exp, out->fp,      (int64_t)time(NULL)};
     int rc = oi_export_build(&k, &f, &e) == 0 ? PAM_SUCCESS : PAM_BUF_ERR;
     oi_hostkey_wipe(&k);
     for (size_t i = 0; rc == PAM_SUCCESS && e.too_long[i] != NULL; i++)
@@ -81,10 +81,9 @@ static void log_effective(const struct oi_log *lg, const struct oi_config *cfg)
              "required_scopes=%zu audience=%zu issuer=%s user_claim=%s leeway=%ld timeouts=%ld/%ld ms "
              "trust=%s token_prefix=%s servers=%zu",
              cfg->conf_path, oi_flavor_name(cfg->flavor), cfg->introspect_url, oi_auth_name(cfg->auth),
-             cfg->any_client ? "*" : cfg->allowed_clients.items[0],
-             cfg->allowed_clients.n > 1 ? ",..." : "", cfg->required_scopes.n, cfg->audience.n,
-             cfg->issuer ? cfg->issuer : "-", cfg->user_claim, cfg->leeway, cfg->connect_timeout_ms,
-             cfg->timeout_ms, cfg->ca_file ? cfg->ca_file : cfg->ca_dir,
+             cfg->any_client ? "*" : cfg->allowed_clients.items[0], cfg->allowed_clients.n > 1 ? ",..." : "",
+             cfg->required_scopes.n, cfg->audience.n, cfg->issuer ? cfg->issuer : "-", cfg->user_claim, cfg->leeway,
+             cfg->connect_timeout_ms, cfg->timeout_ms, cfg->ca_file ? cfg->ca_file : cfg->ca_dir,
              cfg->token_prefix ? cfg->token_prefix : "-", cfg->endpoints.n);
     if (cfg->cache_dir != NULL)
         oi_debug(lg, "effective: cache_dir=%s cache_ttl=%ld negative_ttl=%ld offline_grace=%ld cache_max_entries=%ld",
@@ -126,8 +125,7 @@ static int get_token(pam_handle_t *pamh, const struct oi_config *cfg, const char
     return *token ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
 
-static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user,
-                  const struct oi_outcome *out)
+static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user, const struct oi_outcome *out)
 {
     char u[129], svc[129], rhost[129];
     const char *verb = out->pam_code == PAM_SUCCESS ? "allow" : out->pam_code == PAM_IGNORE ? "ignore" : "deny";
@@ -140,9 +138,8 @@ static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user,
     if (out->cache != OI_CACHE_OFF)
         snprintf(cache, sizeof(cache), " cache=%s", oi_cache_use_name(out->cache));
     oi_logf(lg, out->pam_code == PAM_SUCCESS || out->pam_code == PAM_IGNORE ? LOG_INFO : LOG_NOTICE,
-            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=%s%s%s reason=%s", verb, u, svc,
-            rhost, out->sub, out->client_id, strcmp(out->fp, "-") == 0 ? "" : "fp:", out->fp, cache,
-            oi_reason_name(out->reason));
+            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=%s%s%s reason=%s", verb, u, svc, rhost, out->sub,
+            out->client_id, strcmp(out->fp, "-") == 0 ? "" : "fp:", out->fp, cache, oi_reason_name(out->reason));
 }
 
 /* Moves out->facts into the record. */

@@ -33,8 +33,7 @@ static const char *expansion(char c, const struct oi_subject *subj)
     }
 }
 
-enum oi_reason oi_expand_scopes(const struct oi_strlist *templates, const struct oi_subject *subj,
-                                char **out)
+enum oi_reason oi_expand_scopes(const struct oi_strlist *templates, const struct oi_subject *subj, char **out)
 {
     *out = NULL;
     size_t size = 1 + templates->n; /* separators and the NUL */
@@ -94,8 +93,7 @@ static bool issuer_matches(const struct oi_jstr *iss, const char *want)
 static bool audience_matches(json_object *aud, const struct oi_strlist *want)
 {
     if (json_object_is_type(aud, json_type_string))
-        return oi_strlist_contains(want, json_object_get_string(aud),
-                                   (size_t)json_object_get_string_len(aud));
+        return oi_strlist_contains(want, json_object_get_string(aud), (size_t)json_object_get_string_len(aud));
     for (size_t i = 0; i < json_object_array_length(aud); i++) {
         json_object *a = json_object_array_get_idx(aud, i);
         if (oi_strlist_contains(want, json_object_get_string(a), (size_t)json_object_get_string_len(a)))
@@ -167,8 +165,7 @@ void oi_facts_free(struct oi_facts *f)
     memset(f, 0, sizeof(*f));
 }
 
-enum oi_reason oi_facts_from_info(const struct oi_config *cfg, const struct oi_token_info *info,
-                                  struct oi_facts *facts)
+enum oi_reason oi_facts_from_info(const struct oi_config *cfg, const struct oi_token_info *info, struct oi_facts *facts)
 {
     struct oi_jstr claim;
     memset(facts, 0, sizeof(*facts));
@@ -190,8 +187,7 @@ enum oi_reason oi_facts_from_info(const struct oi_config *cfg, const struct oi_t
 static bool regex_grants(const struct oi_config *cfg, const char *claim, const char *user)
 {
     regmatch_t m[2];
-    if (regexec(&cfg->user_re, claim, 2, m, 0) != 0 || m[0].rm_so != 0 ||
-        (size_t)m[0].rm_eo != strlen(claim))
+    if (regexec(&cfg->user_re, claim, 2, m, 0) != 0 || m[0].rm_so != 0 || (size_t)m[0].rm_eo != strlen(claim))
         return false;
     /* With a group, only the group counts: a group that took no part in the match grants nothing. */
     if (cfg->user_re.re_nsub >= 1 && m[1].rm_so < 0)
@@ -202,8 +198,7 @@ static bool regex_grants(const struct oi_config *cfg, const char *claim, const c
 }
 
 static enum oi_reason map_account(const struct oi_config *cfg, const struct oi_usermap *map,
-                                  const struct oi_facts *facts, const struct oi_subject *subj,
-                                  enum oi_grant *grant)
+                                  const struct oi_facts *facts, const struct oi_subject *subj, enum oi_grant *grant)
 {
     struct oi_map_query q = {facts->claim, subj->user, subj->service, facts->client_id, facts->scope};
     const struct oi_map_line *line;
@@ -234,9 +229,8 @@ static enum oi_reason map_account(const struct oi_config *cfg, const struct oi_u
     return OI_USER_MISMATCH;
 }
 
-enum oi_reason oi_authorize(const struct oi_config *cfg, const struct oi_usermap *map,
-                            const struct oi_facts *facts, const struct oi_subject *subj, int64_t now,
-                            enum oi_grant *grant)
+enum oi_reason oi_authorize(const struct oi_config *cfg, const struct oi_usermap *map, const struct oi_facts *facts,
+                            const struct oi_subject *subj, int64_t now, enum oi_grant *grant)
 {
     char *required = NULL, *any = NULL;
     enum oi_reason r;
@@ -266,8 +260,8 @@ enum oi_reason oi_authorize(const struct oi_config *cfg, const struct oi_usermap
 }
 
 enum oi_reason oi_policy_check(const struct oi_config *cfg, const struct oi_usermap *map,
-                               const struct oi_token_info *info, const struct oi_subject *subj,
-                               int64_t now, struct oi_facts *facts, enum oi_grant *grant)
+                               const struct oi_token_info *info, const struct oi_subject *subj, int64_t now,
+                               struct oi_facts *facts, enum oi_grant *grant)
 {
     struct oi_facts local;
     enum oi_grant local_grant;

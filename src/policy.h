@@ -16,8 +16,7 @@ struct oi_subject {
 
 /* Expand %u %s %h %% in each required scope and join with spaces into *out (malloc'd).
  * OI_OK, OI_SCOPE when an expansion is not a valid scope token, OI_NOMEM. */
-enum oi_reason oi_expand_scopes(const struct oi_strlist *templates, const struct oi_subject *subj,
-                                char **out);
+enum oi_reason oi_expand_scopes(const struct oi_strlist *templates, const struct oi_subject *subj, char **out);
 
 /* What an allowed login rests on, kept so acct_mgmt can re-check it against the current
  * configuration and map. */
@@ -43,14 +42,13 @@ enum oi_reason oi_facts_from_info(const struct oi_config *cfg, const struct oi_t
 
 /* May these facts log subj in now? exp, max_token_age, client, required_scopes, any_scopes, and
  * the mapping (user_map, user_regex, or the claim itself). map may be NULL (no user_map). */
-enum oi_reason oi_authorize(const struct oi_config *cfg, const struct oi_usermap *map,
-                            const struct oi_facts *facts, const struct oi_subject *subj, int64_t now,
-                            enum oi_grant *grant);
+enum oi_reason oi_authorize(const struct oi_config *cfg, const struct oi_usermap *map, const struct oi_facts *facts,
+                            const struct oi_subject *subj, int64_t now, enum oi_grant *grant);
 
 /* oi_token_check, oi_facts_from_info and oi_authorize for one answer. facts may be NULL. */
 enum oi_reason oi_policy_check(const struct oi_config *cfg, const struct oi_usermap *map,
-                               const struct oi_token_info *info, const struct oi_subject *subj,
-                               int64_t now, struct oi_facts *facts, enum oi_grant *grant);
+                               const struct oi_token_info *info, const struct oi_subject *subj, int64_t now,
+                               struct oi_facts *facts, enum oi_grant *grant);
 
 /* The local account: OI_OK, OI_USER_UNKNOWN, OI_ACCOUNT_LOOKUP (the user database failed),
  * OI_ACCOUNT_NAME (it returned an account whose name is not user byte for byte), OI_ROOT_DENIED

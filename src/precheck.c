@@ -76,8 +76,8 @@ enum oi_reason oi_precheck(const struct oi_config *cfg, const char *token, char 
         if ((unsigned char)token[i] < 0x21 || (unsigned char)token[i] > 0x7e)
             return refuse(OI_MALFORMED, bad_byte(token, len, i), why, whylen);
     if (oi_skip_prefix(token, "ory_rt_") || oi_skip_prefix(token, "ory_ac_"))
-        return refuse(OI_NOT_ACCESS_TOKEN, "it is a refresh token or an authorization code (ory_rt_, ory_ac_)",
-                      why, whylen);
+        return refuse(OI_NOT_ACCESS_TOKEN, "it is a refresh token or an authorization code (ory_rt_, ory_ac_)", why,
+                      whylen);
     if (cfg->flavor != OI_FLAVOR_RFC7662 && !hydra_shaped(token))
         return refuse(OI_MALFORMED,
                       "it is not shaped like a Hydra access token (ory_at_ and two 43-character base64url "

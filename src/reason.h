@@ -17,14 +17,14 @@ enum oi_reason {
     OI_SCOPE,
     OI_USER_MISMATCH,
     OI_USER_UNKNOWN,
-    OI_ACCOUNT_LOOKUP,   /* the user database failed to answer (NSS error, e.g. LDAP down) */
-    OI_ACCOUNT_NAME,     /* the user database returned an account of another spelling */
+    OI_ACCOUNT_LOOKUP, /* the user database failed to answer (NSS error, e.g. LDAP down) */
+    OI_ACCOUNT_NAME,   /* the user database returned an account of another spelling */
     OI_ROOT_DENIED,
-    OI_SYSTEM_ACCOUNT,   /* uid below min_uid without a literal map line */
-    OI_TOKEN_AGE,        /* older than max_token_age */
-    OI_UNAVAILABLE,      /* no answer: DNS, connect, TLS, timeout */
-    OI_HTTP_STATUS,      /* an answer other than 200 (3xx, 4xx, 429, 5xx) */
-    OI_BAD_ANSWER,       /* not one JSON object of the expected shape, or too large */
+    OI_SYSTEM_ACCOUNT, /* uid below min_uid without a literal map line */
+    OI_TOKEN_AGE,      /* older than max_token_age */
+    OI_UNAVAILABLE,    /* no answer: DNS, connect, TLS, timeout */
+    OI_HTTP_STATUS,    /* an answer other than 200 (3xx, 4xx, 429, 5xx) */
+    OI_BAD_ANSWER,     /* not one JSON object of the expected shape, or too large */
     OI_CONFIG,
     OI_NOMEM,
 };

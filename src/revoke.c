@@ -26,9 +26,8 @@ static enum oi_revoke_status unsupported(struct oi_revoke_result *res, const cha
 }
 
 /* base + path + "?" + name=enc(value) [& name2=enc(value2)] into res->url. */
-static enum oi_revoke_status build_url(const struct oi_config *cfg, const char *base, unsigned kind,
-                                       const char *n1, const char *v1, const char *n2, const char *v2,
-                                       struct oi_revoke_result *res)
+static enum oi_revoke_status build_url(const struct oi_config *cfg, const char *base, unsigned kind, const char *n1,
+                                       const char *v1, const char *n2, const char *v2, struct oi_revoke_result *res)
 {
     char *e1 = oi_form_encode(v1), *e2 = v2 ? oi_form_encode(v2) : NULL;
     const char *path = kind_path(cfg, kind);
@@ -40,8 +39,8 @@ static enum oi_revoke_status build_url(const struct oi_config *cfg, const char *
     size_t size = strlen(base) + strlen(path) + strlen(n1) + strlen(e1) + 8 + (e2 ? strlen(n2) + strlen(e2) : 0);
     res->url = malloc(size);
     if (res->url != NULL)
-        snprintf(res->url, size, "%s%s?%s=%s%s%s%s%s", base, path, n1, e1, e2 ? "&" : "",
-                 e2 ? n2 : "", e2 ? "=" : "", e2 ? e2 : "");
+        snprintf(res->url, size, "%s%s?%s=%s%s%s%s%s", base, path, n1, e1, e2 ? "&" : "", e2 ? n2 : "", e2 ? "=" : "",
+                 e2 ? e2 : "");
     free(e1);
     free(e2);
     return res->status = res->url ? OI_RV_DONE : OI_RV_NOMEM;
@@ -56,8 +55,7 @@ static enum oi_revoke_status plan(const struct oi_config *cfg, const char *base,
         return unsupported(res, "not available with flavor=rfc7662: an RFC 7662 server has no "
                                 "session API (revoke the token at its authorization server)");
     if (base == NULL)
-        return unsupported(res,
-                           "cannot tell the Hydra admin API from introspect_url: set admin_url");
+        return unsupported(res, "cannot tell the Hydra admin API from introspect_url: set admin_url");
     if (kind == OI_REVOKE_LOGIN) {
         if (has_sid && cfg->flavor == OI_FLAVOR_HYDRA_V1)
             return unsupported(res, "Hydra 1.x (flavor=hydra-v1) cannot revoke a login session by "
@@ -76,8 +74,7 @@ static enum oi_revoke_status plan(const struct oi_config *cfg, const char *base,
 }
 
 /* "HTTP 400 invalid_request: description" from Hydra's error object, never the raw body. */
-static void describe_answer(const struct oi_http_response *resp, const struct oi_config *cfg,
-                            char *out, size_t outlen)
+static void describe_answer(const struct oi_http_response *resp, const struct oi_config *cfg, char *out, size_t outlen)
 {
     char err[128], desc[300];
     oi_answer_error(resp->body, resp->len, err, sizeof(err), desc, sizeof(desc));
@@ -85,8 +82,8 @@ static void describe_answer(const struct oi_http_response *resp, const struct oi
     char loc[300] = "";
     if (resp->status >= 300 && resp->status < 400)
         oi_printable(loc, sizeof(loc), resp->location, strlen(resp->location));
-    snprintf(out, outlen, "HTTP %ld%s%s%s%s%s%s%s%s", resp->status, loc[0] ? " to " : "", loc,
-             err[0] ? " " : "", err, desc[0] ? ": " : "", desc, hint[0] ? "; " : "", hint);
+    snprintf(out, outlen, "HTTP %ld%s%s%s%s%s%s%s%s", resp->status, loc[0] ? " to " : "", loc, err[0] ? " " : "", err,
+             desc[0] ? ": " : "", desc, hint[0] ? "; " : "", hint);
 }
 
 static long elapsed_ms(const struct timespec *start);
@@ -175,9 +172,8 @@ out:
     return res->status;
 }
 
-enum oi_revoke_status oi_revoke(const struct oi_config *cfg, unsigned kind,
-                                const struct oi_revoke_target *t, long timeout_ms, bool dry_run,
-                                struct oi_revoke_result *res)
+enum oi_revoke_status oi_revoke(const struct oi_config *cfg, unsigned kind, const struct oi_revoke_target *t,
+                                long timeout_ms, bool dry_run, struct oi_revoke_result *res)
 {
     /* Each server of admin_url in turn while they are unavailable, within one timeout. */
     long budget = timeout_ms > 0 && timeout_ms < cfg->timeout_ms ? timeout_ms : cfg->timeout_ms;
@@ -220,11 +216,9 @@ void oi_revoke_on_close(const struct oi_config *cfg, const struct oi_log *lg, co
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     oi_sanitize(u, sizeof(u), user ? user : "-", strlen(user ? user : "-"));
-    oi_sanitize(sub, sizeof(sub), t->subject ? t->subject : "-",
-                strlen(t->subject ? t->subject : "-"));
+    oi_sanitize(sub, sizeof(sub), t->subject ? t->subject : "-", strlen(t->subject ? t->subject : "-"));
     oi_sanitize(sid, sizeof(sid), t->sid ? t->sid : "-", strlen(t->sid ? t->sid : "-"));
-    oi_sanitize(client, sizeof(client), t->client ? t->client : "-",
-                strlen(t->client ? t->client : "-"));
+    oi_sanitize(client, sizeof(client), t->client ? t->client : "-", strlen(t->client ? t->client : "-"));
     static const unsigned kinds[] = {OI_REVOKE_LOGIN, OI_REVOKE_CONSENT};
     for (size_t i = 0; i < 2; i++) {
         unsigned kind = kinds[i];
@@ -236,12 +230,10 @@ void oi_revoke_on_close(const struct oi_config *cfg, const struct oi_log *lg, co
         else if (kind == OI_REVOKE_LOGIN)
             snprintf(who, sizeof(who), "user=%s sub=%s: login sessions", u, sub);
         else
-            snprintf(who, sizeof(who), "user=%s sub=%s client_id=%s: consent sessions", u, sub,
-                     client);
+            snprintf(who, sizeof(who), "user=%s sub=%s client_id=%s: consent sessions", u, sub, client);
         long left = OI_REVOKE_CLOSE_BUDGET_MS - elapsed_ms(&start);
         if (left < 50) {
-            oi_logf(lg, LOG_ERR,
-                    "revoke_on_close %s not revoked: the %d ms allowed at logout are used up", who,
+            oi_logf(lg, LOG_ERR, "revoke_on_close %s not revoked: the %d ms allowed at logout are used up", who,
                     OI_REVOKE_CLOSE_BUDGET_MS);
             continue;
         }

@@ -33,15 +33,14 @@ struct oi_revoke_result {
     enum oi_revoke_status status;
     long http_status; /* 0 when no answer */
     double seconds;
-    char *url;        /* the request's URL once built (owned; oi_revoke_result_free) */
+    char *url;         /* the request's URL once built (owned; oi_revoke_result_free) */
     char detail[2400]; /* why it was not done; sanitised, never a secret */
 };
 
 /* Revoke one kind (OI_REVOKE_LOGIN or OI_REVOKE_CONSENT) for t. timeout_ms > 0 caps the
  * configured timeouts; dry_run only builds the URL. Query values are URL-encoded. */
-enum oi_revoke_status oi_revoke(const struct oi_config *cfg, unsigned kind,
-                                const struct oi_revoke_target *t, long timeout_ms, bool dry_run,
-                                struct oi_revoke_result *res);
+enum oi_revoke_status oi_revoke(const struct oi_config *cfg, unsigned kind, const struct oi_revoke_target *t,
+                                long timeout_ms, bool dry_run, struct oi_revoke_result *res);
 void oi_revoke_result_free(struct oi_revoke_result *res);
 
 /* revoke_on_close: every kind in cfg->revoke_on_close, within OI_REVOKE_CLOSE_BUDGET_MS in all,

@@ -151,7 +151,6 @@ enum oi_reason oi_servers_derive(struct oi_config *cfg, struct oi_config_error *
     return rc;
 }
 
-
 const char *oi_servers_status_hint(const struct oi_config *cfg, long status)
 {
     bool hydra = cfg->flavor == OI_FLAVOR_HYDRA, v1 = cfg->flavor == OI_FLAVOR_HYDRA_V1;

@@ -70,14 +70,22 @@ static void put_part(unsigned char *buf, size_t *o, const char *s)
 #define N_TRUST 11
 static void trust_parts(const struct oi_config *cfg, const char *parts[N_TRUST])
 {
-    const char *p[N_TRUST] = {oi_flavor_name(cfg->flavor), oi_auth_name(cfg->auth), cfg->client_id,
-                              cfg->secret_file, cfg->ca_file, cfg->ca_dir, cfg->pinned_pubkey,
-                              cfg->client_cert, cfg->client_key, cfg->proxy, cfg->allow_http ? "http" : "https"};
+    const char *p[N_TRUST] = {oi_flavor_name(cfg->flavor),
+                              oi_auth_name(cfg->auth),
+                              cfg->client_id,
+                              cfg->secret_file,
+                              cfg->ca_file,
+                              cfg->ca_dir,
+                              cfg->pinned_pubkey,
+                              cfg->client_cert,
+                              cfg->client_key,
+                              cfg->proxy,
+                              cfg->allow_http ? "http" : "https"};
     memcpy(parts, p, sizeof(p));
 }
 
-bool oi_store_name(const struct oi_cache *c, const struct oi_config *cfg, const char *label,
-                   const char *const *extra, size_t n_extra, const struct oi_strlist *items, unsigned char md[32])
+bool oi_store_name(const struct oi_cache *c, const struct oi_config *cfg, const char *label, const char *const *extra,
+                   size_t n_extra, const struct oi_strlist *items, unsigned char md[32])
 {
     const char *parts[N_TRUST];
     trust_parts(cfg, parts);
@@ -133,8 +141,7 @@ int oi_store_read(const struct oi_cache *c, const char *name, char **out, size_t
     return 0;
 }
 
-int oi_store_write(const struct oi_cache *c, const char *name, const char *data, size_t len,
-                         int64_t keep_until)
+int oi_store_write(const struct oi_cache *c, const char *name, const char *data, size_t len, int64_t keep_until)
 {
     char tmp[128];
     unsigned char rnd[8];
@@ -189,7 +196,7 @@ bool oi_store_number(const char **p, const char *end, const char *word, int64_t 
 }
 
 bool oi_store_verify(const struct oi_cache *c, const char *label, const char *name, const char *buf, size_t len,
-                   size_t *payload)
+                     size_t *payload)
 {
     size_t tail = 4 + MAC_HEX + 1;
     unsigned char want[32], got[32];

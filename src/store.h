@@ -37,8 +37,8 @@ void oi_cache_close(struct oi_cache *c);
 /* HMAC under the key of label, everything in cfg that changes whom the module trusts or how it
  * asks (flavour, auth, client, secret file, TLS trust, pin, client certificate, proxy, scheme),
  * items and extra, each part length-prefixed so that no two inputs give the same bytes. */
-bool oi_store_name(const struct oi_cache *c, const struct oi_config *cfg, const char *label,
-                   const char *const *extra, size_t n_extra, const struct oi_strlist *items, unsigned char md[32]);
+bool oi_store_name(const struct oi_cache *c, const struct oi_config *cfg, const char *label, const char *const *extra,
+                   size_t n_extra, const struct oi_strlist *items, unsigned char md[32]);
 
 /* A file of the directory that only we may have written, NUL-terminated. 0; -1 absent (or out
  * of memory); -2 present but not ours (treat as corrupt). */
@@ -48,8 +48,7 @@ int oi_store_read(const struct oi_cache *c, const char *name, char **out, size_t
 int oi_store_write(const struct oi_cache *c, const char *name, const char *data, size_t len, int64_t keep_until);
 
 /* Append "mac <hex>\n" over buf[0, *len) (bound to label and name) within cap bytes. */
-bool oi_store_sign(const struct oi_cache *c, const char *label, const char *name, char *buf, size_t *len,
-                   size_t cap);
+bool oi_store_sign(const struct oi_cache *c, const char *label, const char *name, char *buf, size_t *len, size_t cap);
 /* Does the trailing MAC line hold over everything before it? *payload: its length. */
 bool oi_store_verify(const struct oi_cache *c, const char *label, const char *name, const char *buf, size_t len,
                      size_t *payload);

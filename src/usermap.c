@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum oi_reason line_error(struct oi_config_error *err, const char *path, unsigned lineno,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum oi_reason line_error(struct oi_config_error *err, const char *path, unsigned lineno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static enum oi_reason line_error(struct oi_config_error *err, const char *path, unsigned lineno,
-                      const char *fmt, ...)
+static enum oi_reason line_error(struct oi_config_error *err, const char *path, unsigned lineno, const char *fmt, ...)
 {
     va_list ap;
     snprintf(err->where, sizeof(err->where), "%s:%u", path, lineno);
@@ -70,7 +69,7 @@ void oi_usermap_free(struct oi_usermap *map)
 }
 
 static enum oi_reason parse_option(struct oi_map_line *l, const char *word, const char *path,
-                        struct oi_config_error *err)
+                                   struct oi_config_error *err)
 {
     static const char *names[] = {"client", "scope", "service"};
     struct oi_strlist *lists[] = {&l->clients, &l->scopes, &l->services};
@@ -88,8 +87,7 @@ static enum oi_reason parse_option(struct oi_map_line *l, const char *word, cons
             return line_error(err, path, l->lineno, "'%s=' has an empty item", names[i]);
         return rc;
     }
-    return line_error(err, path, l->lineno,
-                      "'%.40s' is not an option (client=, scope=, service=)", word);
+    return line_error(err, path, l->lineno, "'%.40s' is not an option (client=, scope=, service=)", word);
 }
 
 static enum oi_reason parse_line(struct oi_map_line *l, char *text, const char *path, struct oi_config_error *err)
@@ -117,7 +115,7 @@ static enum oi_reason parse_line(struct oi_map_line *l, char *text, const char *
 }
 
 enum oi_reason oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text, size_t len,
-                     struct oi_config_error *err)
+                                struct oi_config_error *err)
 {
     struct oi_usermap out = {0};
     size_t cap = 0;
@@ -208,8 +206,8 @@ static bool has_scopes(const struct oi_strlist *want, const char *granted)
     return true;
 }
 
-enum oi_reason oi_usermap_match(const struct oi_usermap *map, const struct oi_map_query *q,
-                                bool literal_only, const struct oi_map_line **line)
+enum oi_reason oi_usermap_match(const struct oi_usermap *map, const struct oi_map_query *q, bool literal_only,
+                                const struct oi_map_line **line)
 {
     enum oi_reason best = OI_USER_MISMATCH;
     *line = NULL;

@@ -12,9 +12,9 @@
 
 struct oi_map_line {
     unsigned lineno;
-    char *subject;  /* exact, or a glob with * and ? */
-    char *account;  /* exact, or a glob with * and ? */
-    bool literal;   /* neither field is a glob: the only lines that may grant a system account */
+    char *subject;              /* exact, or a glob with * and ? */
+    char *account;              /* exact, or a glob with * and ? */
+    bool literal;               /* neither field is a glob: the only lines that may grant a system account */
     struct oi_strlist clients;  /* empty: any allowed client */
     struct oi_strlist scopes;   /* all must be granted, on top of required_scopes */
     struct oi_strlist services; /* empty: every PAM service */
@@ -28,7 +28,7 @@ struct oi_usermap {
 /* Parse map text; path is used for error places ("path:line"). OI_OK, OI_CONFIG with err,
  * OI_NOMEM. */
 enum oi_reason oi_usermap_parse(struct oi_usermap *map, const char *path, const char *text, size_t len,
-                     struct oi_config_error *err);
+                                struct oi_config_error *err);
 /* Read path as a trusted file (root-owned, not writable by others) and parse it. */
 enum oi_reason oi_usermap_load(struct oi_usermap *map, const char *path, struct oi_config_error *err);
 void oi_usermap_free(struct oi_usermap *map);
@@ -44,7 +44,7 @@ struct oi_map_query {
 /* The first line that grants the query: OI_OK and *line set; else OI_SCOPE when a line matched
  * all but its scopes, OI_USER_MISMATCH when none matched. literal_only: consider only lines
  * with a literal subject and account (for system accounts). */
-enum oi_reason oi_usermap_match(const struct oi_usermap *map, const struct oi_map_query *q,
-                                bool literal_only, const struct oi_map_line **line);
+enum oi_reason oi_usermap_match(const struct oi_usermap *map, const struct oi_map_query *q, bool literal_only,
+                                const struct oi_map_line **line);
 
 #endif

@@ -8,8 +8,8 @@
 #include "tool.h"
 #include "usermap.h"
 
-void describe_mapping(const struct oi_config *cfg, const struct oi_outcome *out,
-                             const struct oi_subject *subj, char *dst, size_t len)
+void describe_mapping(const struct oi_config *cfg, const struct oi_outcome *out, const struct oi_subject *subj,
+                      char *dst, size_t len)
 {
     char claim[300];
     show(claim, sizeof(claim), out->claim);
@@ -18,26 +18,24 @@ void describe_mapping(const struct oi_config *cfg, const struct oi_outcome *out,
         snprintf(dst, len, "the claim %s (%s) equals the user name", cfg->user_claim, claim);
         return;
     case OI_GRANT_REGEX:
-        snprintf(dst, len, "user_regex %s turns the claim %s (%s) into %s", cfg->user_regex,
-                 cfg->user_claim, claim, subj->user);
+        snprintf(dst, len, "user_regex %s turns the claim %s (%s) into %s", cfg->user_regex, cfg->user_claim, claim,
+                 subj->user);
         return;
     case OI_GRANT_MAP:
     case OI_GRANT_MAP_LITERAL: {
         struct oi_usermap map;
         struct oi_config_error err;
         const struct oi_map_line *line = NULL;
-        struct oi_map_query q = {out->facts.claim, subj->user, subj->service, out->facts.client_id,
-                                 out->facts.scope};
+        struct oi_map_query q = {out->facts.claim, subj->user, subj->service, out->facts.client_id, out->facts.scope};
         if (oi_usermap_load(&map, cfg->user_map, &err) == OI_OK &&
             oi_usermap_match(&map, &q, out->grant == OI_GRANT_MAP_LITERAL, &line) == OI_OK)
-            snprintf(dst, len, "%s line %u grants %s to the claim %s (%s)%s", cfg->user_map,
-                     line->lineno, line->account, cfg->user_claim, claim,
+            snprintf(dst, len, "%s line %u grants %s to the claim %s (%s)%s", cfg->user_map, line->lineno,
+                     line->account, cfg->user_claim, claim,
                      out->grant == OI_GRANT_MAP_LITERAL ? "; a literal line, which may grant root "
                                                           "and system accounts"
                                                         : "");
         else
-            snprintf(dst, len, "a line of %s grants it to the claim %s (%s)", cfg->user_map,
-                     cfg->user_claim, claim);
+            snprintf(dst, len, "a line of %s grants it to the claim %s (%s)", cfg->user_map, cfg->user_claim, claim);
         oi_usermap_free(&map);
         return;
     }
@@ -47,8 +45,8 @@ void describe_mapping(const struct oi_config *cfg, const struct oi_outcome *out,
     snprintf(dst, len, "-");
 }
 
-void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out,
-                             const struct oi_subject *subj, char *dst, size_t len)
+void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out, const struct oi_subject *subj,
+                      char *dst, size_t len)
 {
     char a[600], b[600], claim[300];
     show(claim, sizeof(claim), out->claim);
@@ -72,11 +70,8 @@ void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out,
     case OI_INACTIVE: {
         char *scopes = NULL;
         oi_expand_scopes(&cfg->required_scopes, subj, &scopes);
-        snprintf(dst, len,
-                 "the server says the token is not active: unknown, expired, revoked%s%s%s",
-                 scopes && *scopes && cfg->flavor != OI_FLAVOR_RFC7662
-                     ? ", or without the scopes asked for ("
-                     : "",
+        snprintf(dst, len, "the server says the token is not active: unknown, expired, revoked%s%s%s",
+                 scopes && *scopes && cfg->flavor != OI_FLAVOR_RFC7662 ? ", or without the scopes asked for (" : "",
                  scopes && *scopes && cfg->flavor != OI_FLAVOR_RFC7662 ? scopes : "",
                  scopes && *scopes && cfg->flavor != OI_FLAVOR_RFC7662 ? ")" : "");
         free(scopes);
@@ -100,23 +95,21 @@ void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out,
         return;
     case OI_CLIENT:
         join_list(a, sizeof(a), &cfg->allowed_clients);
-        snprintf(dst, len, "the token's client %s is not one of allowed_clients (%s)",
-                 out->client_id, a);
+        snprintf(dst, len, "the token's client %s is not one of allowed_clients (%s)", out->client_id, a);
         return;
     case OI_SCOPE:
         join_list(a, sizeof(a), &cfg->required_scopes);
         join_list(b, sizeof(b), &cfg->any_scopes);
-        snprintf(dst, len, "a scope is missing: required_scopes (%s) all, any_scopes (%s) one%s",
-                 a[0] ? a : "-", b[0] ? b : "-",
-                 cfg->user_map ? ", or the scope= condition of the user_map line" : "");
+        snprintf(dst, len, "a scope is missing: required_scopes (%s) all, any_scopes (%s) one%s", a[0] ? a : "-",
+                 b[0] ? b : "-", cfg->user_map ? ", or the scope= condition of the user_map line" : "");
         return;
     case OI_USER_MISMATCH:
         if (out->claim == NULL) {
             snprintf(dst, len, "the token has no string claim %s", cfg->user_claim);
             return;
         }
-        snprintf(dst, len, "the claim %s (%s) does not give the account %s: %s%s%s%s",
-                 cfg->user_claim, claim, subj->user,
+        snprintf(dst, len, "the claim %s (%s) does not give the account %s: %s%s%s%s", cfg->user_claim, claim,
+                 subj->user,
                  cfg->user_regex ? "its user_regex rewrite must equal the user name"
                  : cfg->user_map ? "only user_map lines grant accounts"
                                  : "it must equal the user name",
@@ -153,18 +146,14 @@ void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out,
                  cfg->min_uid);
         return;
     case OI_TOKEN_AGE:
-        snprintf(dst, len, "the token was issued more than max_token_age (%ld s) ago",
-                 cfg->max_token_age);
+        snprintf(dst, len, "the token was issued more than max_token_age (%ld s) ago", cfg->max_token_age);
         return;
     case OI_UNAVAILABLE:
-        snprintf(dst, len, "no answer from %s (the message on standard error says why)",
-                 cfg->introspect_url);
+        snprintf(dst, len, "no answer from %s (the message on standard error says why)", cfg->introspect_url);
         return;
     case OI_HTTP_STATUS:
-        snprintf(
-            dst, len,
-            "%s answered with a status other than 200 (the message on standard error says which)",
-            cfg->introspect_url);
+        snprintf(dst, len, "%s answered with a status other than 200 (the message on standard error says which)",
+                 cfg->introspect_url);
         return;
     case OI_BAD_ANSWER:
         snprintf(dst, len,

@@ -99,8 +99,7 @@ int main(int argc, char **argv)
              * links are not resolved here: the file check still refuses them. */
             char cwd[4096] = "";
             if (v[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL) {
-                rc = usage_error("--conf %s: cannot tell the working directory: %s", v,
-                                 strerror(errno));
+                rc = usage_error("--conf %s: cannot tell the working directory: %s", v, strerror(errno));
                 goto out;
             }
             size_t n = strlen(cwd) + strlen(v) + sizeof("conf=/");

@@ -105,17 +105,15 @@ static double request_ms(const struct oi_http_response *r)
 /* Introspect a token no server knows: 200 with active:false proves endpoint and credentials. */
 static int ping_introspect(const struct oi_config *cfg, const char *secret, bool *reached)
 {
-    const char *dummy = cfg->flavor == OI_FLAVOR_HYDRA
-                            ? "ory_at_oauth2-introspect-ping.not-a-real-token"
-                            : "oauth2-introspect-ping.not-a-real-token";
+    const char *dummy = cfg->flavor == OI_FLAVOR_HYDRA ? "ory_at_oauth2-introspect-ping.not-a-real-token"
+                                                       : "oauth2-introspect-ping.not-a-real-token";
     char *form = oi_build_form(cfg, dummy, NULL, secret);
     char *authz = oi_build_authorization(cfg, secret);
     struct oi_http_response r = {0};
     char err[512], e[140];
     int rc = EXIT_UNAVAILABLE;
     *reached = false;
-    if (form == NULL ||
-        ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL)) {
+    if (form == NULL || ((cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) && authz == NULL)) {
         step("introspect", "FAIL", "out of memory");
         rc = EXIT_CONFIG;
         goto out;
@@ -147,8 +145,7 @@ static int ping_introspect(const struct oi_config *cfg, const char *secret, bool
     struct oi_token_info info = {0};
     char why[160];
     bool json = oi_answer_is_json(r.content_type);
-    if (r.status == 200 && json &&
-        oi_parse_answer(r.body, r.len, &info, why, sizeof(why)) == OI_OK) {
+    if (r.status == 200 && json && oi_parse_answer(r.body, r.len, &info, why, sizeof(why)) == OI_OK) {
         if (info.active) {
             step("introspect", "FAIL",
                  "POST %s: a made-up token was answered active: this is not a "
@@ -164,8 +161,7 @@ static int ping_introspect(const struct oi_config *cfg, const char *secret, bool
     } else if (r.status == 200) {
         char ct[140];
         plain(ct, sizeof(ct), r.content_type);
-        step("introspect", "FAIL",
-             "POST %s: HTTP 200 but not an introspection answer (Content-Type %s)",
+        step("introspect", "FAIL", "POST %s: HTTP 200 but not an introspection answer (Content-Type %s)",
              cfg->introspect_url, ct[0] ? ct : "none");
     } else {
         char what[400];
@@ -258,8 +254,7 @@ static int ping_health(const struct oi_config *cfg, const char *secret)
         return EXIT_ALLOW;
     }
     if (cfg->admin_base == NULL) {
-        step("health", "SKIP",
-             "the admin API base is not known from introspect_url (set admin_url)");
+        step("health", "SKIP", "the admin API base is not known from introspect_url (set admin_url)");
         return EXIT_ALLOW;
     }
     size_t n = strlen(cfg->admin_base) + sizeof("/health/ready");
@@ -289,8 +284,7 @@ static int ping_health(const struct oi_config *cfg, const char *secret)
         plain(e, sizeof(e), err);
         step("health", "FAIL", "GET %s: %s", url, res == OI_HTTP_NOMEM ? "out of memory" : e);
     } else if (r.status == 200) {
-        step("health", "OK", "GET %s: HTTP 200 in %.1f ms: Hydra is ready", url,
-             r.total_seconds * 1000.0);
+        step("health", "OK", "GET %s: HTTP 200 in %.1f ms: Hydra is ready", url, r.total_seconds * 1000.0);
         rc = EXIT_ALLOW;
     } else if (r.status == 503) {
         step("health", "FAIL",
@@ -332,8 +326,8 @@ int cmd_ping(const struct tool *t)
         return EXIT_CONFIG;
     }
     step("config", "OK", "%s%s: flavor %s, endpoint %s, auth %s", cfg.conf_path,
-         present ? "" : " (absent: command line only)", oi_flavor_name(cfg.flavor),
-         cfg.introspect_url, oi_auth_name(cfg.auth));
+         present ? "" : " (absent: command line only)", oi_flavor_name(cfg.flavor), cfg.introspect_url,
+         oi_auth_name(cfg.auth));
     int rc = EXIT_ALLOW;
     char *secret = NULL;
     if (cfg.auth == OI_AUTH_NONE) {
@@ -345,8 +339,7 @@ int cmd_ping(const struct tool *t)
             oi_config_free(&cfg);
             return EXIT_CONFIG;
         }
-        step("secret", "OK", "%s: one line, owned by root (or you), not readable by others",
-             cfg.secret_file);
+        step("secret", "OK", "%s: one line, owned by root (or you), not readable by others", cfg.secret_file);
     }
     if (cfg.user_map) {
         struct oi_usermap map;

@@ -25,8 +25,8 @@ static int revoke_exit(enum oi_revoke_status st)
 }
 
 /* One line saying what was done (or not, and why). Returns the exit code for it. */
-static int revoke_one(const struct oi_config *cfg, unsigned kind, const struct oi_revoke_target *t,
-                      bool dry_run, bool with_consent)
+static int revoke_one(const struct oi_config *cfg, unsigned kind, const struct oi_revoke_target *t, bool dry_run,
+                      bool with_consent)
 {
     char sub[129], sid[129], client[129], what[500];
     struct oi_revoke_result r;
@@ -38,8 +38,7 @@ static int revoke_one(const struct oi_config *cfg, unsigned kind, const struct o
     else if (kind == OI_REVOKE_LOGIN)
         snprintf(what, sizeof(what), "login sessions of subject \"%s\"", sub);
     else
-        snprintf(what, sizeof(what), "consent sessions of subject \"%s\" for client \"%s\"", sub,
-                 client);
+        snprintf(what, sizeof(what), "consent sessions of subject \"%s\" for client \"%s\"", sub, client);
 
     enum oi_revoke_status st = oi_revoke(cfg, kind, t, 0, dry_run, &r);
     switch (st) {
@@ -63,8 +62,7 @@ static int revoke_one(const struct oi_config *cfg, unsigned kind, const struct o
         printf("%s: NOT revoked: the server answered %s (DELETE %s)\n", what, r.detail, r.url);
         break;
     case OI_RV_UNAVAILABLE:
-        printf("%s: NOT revoked: no answer from the server: %s (DELETE %s)\n", what, r.detail,
-               r.url);
+        printf("%s: NOT revoked: no answer from the server: %s (DELETE %s)\n", what, r.detail, r.url);
         break;
     case OI_RV_UNSUPPORTED:
         printf("%s: NOT revoked: %s\n", what, r.detail);
@@ -97,11 +95,10 @@ int cmd_revoke(const struct tool *t)
         else if (strcmp(t->args[i], "--dry-run") == 0)
             dry_run = true;
         else if (strcmp(t->args[i], "--from-pam") == 0)
-            return usage_error(
-                "revoke: --from-pam is gone: it acted, as root, on OAUTH2_* values from the PAM "
-                "environment, which users can write (pam_env user_readenv=1). Remove the pam_exec "
-                "line and set revoke_on_close=login[,consent] on the module's session line "
-                "(pam_oauth2_introspect(8)); nothing was sent");
+            return usage_error("revoke: --from-pam is gone: it acted, as root, on OAUTH2_* values from the PAM "
+                               "environment, which users can write (pam_env user_readenv=1). Remove the pam_exec "
+                               "line and set revoke_on_close=login[,consent] on the module's session line "
+                               "(pam_oauth2_introspect(8)); nothing was sent");
         else
             return usage_error("revoke: unknown argument '%s'", t->args[i]);
         if (v != NULL && *v == '\0')
@@ -116,8 +113,7 @@ int cmd_revoke(const struct tool *t)
         return rc;
     if (subject == NULL && sid == NULL) {
         oi_config_free(&cfg);
-        return usage_error(
-            "revoke: give --subject SUB or --sid SID; nothing was sent");
+        return usage_error("revoke: give --subject SUB or --sid SID; nothing was sent");
     }
     if (consent && subject == NULL) {
         oi_config_free(&cfg);
@@ -126,9 +122,8 @@ int cmd_revoke(const struct tool *t)
     }
     if (consent && client == NULL) {
         oi_config_free(&cfg);
-        return usage_error(
-            "revoke: --consent needs --client CLIENT: Hydra revokes consent sessions "
-            "by subject and client");
+        return usage_error("revoke: --consent needs --client CLIENT: Hydra revokes consent sessions "
+                           "by subject and client");
     }
 
     struct oi_revoke_target target = {subject, sid, client};

@@ -33,17 +33,20 @@
 
 /* Every configuration a case uses: one PAM service and one conf file each. */
 static const char *const services[] = {
-    "plain",     "hitmiss",   "exp",       "ttl",       "scope_a",   "scope_b",    "policy",
-    "negative",  "flush",     "corrupt",   "perm",      "conc",      "bound",      "expiry",
-    "grace",     "grace_transport", "nograce", "grace_short", "breaker", "ratelimit", "failover",
-    "failover_nocache", "failover_503", "failover_introspect",
-    "neg_long",  "trust_plain", "trust_pinned", "trust_otherca", "rl_grace", "grace_exp",
-    "flushfix",  "untrusted",
+    "plain",    "hitmiss",          "exp",          "ttl",
+    "scope_a",  "scope_b",          "policy",       "negative",
+    "flush",    "corrupt",          "perm",         "conc",
+    "bound",    "expiry",           "grace",        "grace_transport",
+    "nograce",  "grace_short",      "breaker",      "ratelimit",
+    "failover", "failover_nocache", "failover_503", "failover_introspect",
+    "neg_long", "trust_plain",      "trust_pinned", "trust_otherca",
+    "rl_grace", "grace_exp",        "flushfix",     "untrusted",
 };
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 
 #define ALICE "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login sudo\"}"
-#define UNKNOWN_TOKEN(c) "ory_at_" c "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+#define UNKNOWN_TOKEN(c) \
+    "ory_at_" c "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 
 static const char *url(void)
 {
@@ -63,12 +66,12 @@ static void conf(const char *name, const char *extra)
     path_of(path, sizeof(path), "conf/%s.conf", name);
     path_of(dir, sizeof(dir), "c/%s", name);
     bool own_servers = strstr(extra, "admin_url") || strstr(extra, "introspect_url");
-    bool own_cache = strstr(extra, "cache_dir") != NULL || strcmp(name, "plain") == 0 ||
-                     strcmp(name, "failover_nocache") == 0;
-    snprintf(text, sizeof(text), "# %s\n%s%s%sca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n%s%s%s%s\n",
-             name, own_servers ? "" : "admin_url = ", own_servers ? "" : url(), own_servers ? "" : "\n",
-             tc_env("OI_CA"), tc_env("OI_RUN_DIR"), own_cache ? "" : "cache_dir = ", own_cache ? "" : dir, own_cache ? "" : "\n",
-             extra);
+    bool own_cache =
+        strstr(extra, "cache_dir") != NULL || strcmp(name, "plain") == 0 || strcmp(name, "failover_nocache") == 0;
+    snprintf(text, sizeof(text),
+             "# %s\n%s%s%sca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n%s%s%s%s\n", name,
+             own_servers ? "" : "admin_url = ", own_servers ? "" : url(), own_servers ? "" : "\n", tc_env("OI_CA"),
+             tc_env("OI_RUN_DIR"), own_cache ? "" : "cache_dir = ", own_cache ? "" : dir, own_cache ? "" : "\n", extra);
     tc_write_file(path, text, 0600);
 }
 
@@ -388,8 +391,7 @@ static void revocation_flushes(void **state)
     reset();
     char cpath[1024], *out;
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "flush");
-    char *t = standin_mint("OI_V2", ALICE),
-         *tb = standin_mint("OI_V2", "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
+    char *t = standin_mint("OI_V2", ALICE), *tb = standin_mint("OI_V2", "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
     free(login("flush", "alice", t, PAM_SUCCESS, "miss", "ok"));
     free(login("flush", "bob", tb, PAM_SUCCESS, "miss", "ok"));
     assert_int_equal(tool(&out, "--conf %s cache stats", cpath), 0);
@@ -433,8 +435,7 @@ static void corruption_ignored(void **state)
     (void)state;
     reset();
     conf("corrupt", "negative_ttl = 60");
-    char *t = standin_mint("OI_V2", ALICE),
-         *tb = standin_mint("OI_V2", "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
+    char *t = standin_mint("OI_V2", ALICE), *tb = standin_mint("OI_V2", "{\"sub\":\"bob\",\"client_id\":\"ssh-cli\"}");
     char names[4][1400];
     free(login("corrupt", "alice", t, PAM_SUCCESS, "miss", "ok"));
     assert_int_equal(entries("corrupt", names, 4), 1);
@@ -561,7 +562,9 @@ static void concurrency(void **state)
             want[i] = 1;
         } else {
             char lit[200];
-            snprintf(lit, sizeof(lit), "ory_at_CONC%dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", i);
+            snprintf(lit, sizeof(lit),
+                     "ory_at_CONC%dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+                     i);
             tok[i] = tc_xstrdup(lit);
             want[i] = 1;
         }
@@ -637,7 +640,9 @@ static void bounded_size(void **state)
     conf("bound", "negative_ttl = 60\ncache_max_entries = 16");
     for (int i = 0; i < 40; i++) {
         char lit[200];
-        snprintf(lit, sizeof(lit), "ory_at_BOUND%02dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", i);
+        snprintf(lit, sizeof(lit),
+                 "ory_at_BOUND%02dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+                 i);
         free(login("bound", "alice", lit, PAM_AUTH_ERR, "miss", "inactive"));
         int n = entries("bound", NULL, 0);
         if (n > 16)
@@ -824,7 +829,8 @@ static void ratelimit_respected(void **state)
     (void)state;
     reset();
     char *t = standin_mint("OI_V2", ALICE);
-    override("{\"status\":429,\"headers\":{\"x-ratelimit-reset\":\"2\"},\"content_type\":\"application/json\",\"body\":\"{}\"}");
+    override(
+        "{\"status\":429,\"headers\":{\"x-ratelimit-reset\":\"2\"},\"content_type\":\"application/json\",\"body\":\"{}\"}");
     char *log = login("ratelimit", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status");
     expect_log(log, "x-ratelimit-reset 2");
     expect_log(log, "(1 failures in a row, rate limited)");
@@ -850,7 +856,8 @@ static void failover(void **state)
     snprintf(extra, sizeof(extra), "admin_url = %s, %s", dead, url());
     conf("failover", extra);
     conf("failover_nocache", extra);
-    snprintf(extra, sizeof(extra), "introspect_url = %s/admin/oauth2/introspect,%s/admin/oauth2/introspect", dead, url());
+    snprintf(extra, sizeof(extra), "introspect_url = %s/admin/oauth2/introspect,%s/admin/oauth2/introspect", dead,
+             url());
     conf("failover_introspect", extra);
     snprintf(extra, sizeof(extra), "admin_url = %s,https://localhost:%s", url(), tc_env("OI_V2_ADMIN"));
     conf("failover_503", extra);
@@ -941,8 +948,8 @@ static void attack_stricter_trust_not_from_cache(void **state)
     char cpath[1024], text[4096];
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "trust_otherca");
     snprintf(text, sizeof(text),
-             "admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\ncache_dir = %s\n",
-             url(), tc_env("OI_OTHER_CA"), tc_env("OI_RUN_DIR"), shared);
+             "admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\ncache_dir = %s\n", url(),
+             tc_env("OI_OTHER_CA"), tc_env("OI_RUN_DIR"), shared);
     tc_write_file(cpath, text, 0600);
     free(login("trust_otherca", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "unavailable"));
     /* The failing lines opened no breaker for the good one. */
@@ -965,7 +972,8 @@ static void attack_429_is_not_offline(void **state)
     snprintf(body, sizeof(body), "{\"token\":\"%s\"}", t);
     json_object_put(standin_control("OI_V2", "POST", "/revoke-token", body));
     nap(1300);
-    override("{\"status\":429,\"headers\":{\"x-ratelimit-reset\":\"3600\"},\"content_type\":\"application/json\",\"body\":\"{}\"}");
+    override(
+        "{\"status\":429,\"headers\":{\"x-ratelimit-reset\":\"3600\"},\"content_type\":\"application/json\",\"body\":\"{}\"}");
     char *log = login("rl_grace", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "http_status");
     if (strstr(log, "offline grace") != NULL)
         fail_msg("offline grace after a 429");

@@ -38,8 +38,7 @@
 
 /* The stand-ins: one with a good certificate, and one per certificate fault. */
 enum standin { MAIN, EXPIRED, NOTYET, WRONGHOST, CLIENTONLY, N_STANDINS };
-static const char *standin_env[N_STANDINS] = {"OI_MAIN", "OI_EXPIRED", "OI_NOTYET", "OI_WRONGHOST",
-                                              "OI_CLIENTONLY"};
+static const char *standin_env[N_STANDINS] = {"OI_MAIN", "OI_EXPIRED", "OI_NOTYET", "OI_WRONGHOST", "OI_CLIENTONLY"};
 
 /* How a permission case makes its file unsafe. */
 enum perm_file { PF_NONE, PF_CONF, PF_SECRET, PF_MAP };
@@ -48,11 +47,11 @@ enum perm_file { PF_NONE, PF_CONF, PF_SECRET, PF_MAP };
 enum perm_how { PH_MODE, PH_OWNER, PH_SYMLINK, PH_DIR, PH_FIFO, PH_PARENT };
 
 struct fcase {
-    const char *name;    /* also the PAM service name */
-    const char *group;   /* for the summary table */
-    enum standin si;     /* mints the token, takes the override, counts requests */
-    const char *target;  /* admin_url instead of the stand-in's (expansions below) */
-    const char *conf;    /* extra conf lines */
+    const char *name;   /* also the PAM service name */
+    const char *group;  /* for the summary table */
+    enum standin si;    /* mints the token, takes the override, counts requests */
+    const char *target; /* admin_url instead of the stand-in's (expansions below) */
+    const char *conf;   /* extra conf lines */
     /* The override: status, content type and body (or body_b64, or build_body), plus extra JSON
      * members. All strings expand @URL@ @TOKEN@ @DELAY@ @DRIP@ (see expand()); no override when
      * none of them is set. */
@@ -84,6 +83,8 @@ struct fcase {
 static char *deep_json(void);
 static char *deep_json_unclosed(void);
 
+/* The case table, one case to a few lines as written: clang-format would put each member on a line. */
+/* clang-format off */
 static const struct fcase cases[] = {
     /* Controls: the same stand-in, client secret, CA and timeouts log in. */
     {.name = "control_ok", .group = "control", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1,
@@ -397,6 +398,7 @@ static const struct fcase cases[] = {
     PERM("map_directory", PF_MAP, PH_DIR, 0755, "config"),
     PERM("map_open_parent", PF_MAP, PH_PARENT, 0644, "config"),
 };
+/* clang-format on */
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
 /* Measured by the cases, printed as a table at the end. */
@@ -423,8 +425,7 @@ static char *expand(const char *in, enum standin si, const char *token)
     snprintf(drip, sizeof(drip), "%ld", tc_env_long("OI_TIMEOUT_MS") / 40 + 1);
     char *url = standin_admin_url(standin_env[si]), *down = port_url("OI_DOWN_PORT"),
          *refused = port_url("OI_REFUSED_PORT"), *hole = port_url("OI_BLACKHOLE_PORT"),
-         *silent = port_url("OI_SILENT_PORT"), *reset = port_url("OI_RESET_PORT"),
-         *plain = port_url("OI_PLAIN_PORT");
+         *silent = port_url("OI_SILENT_PORT"), *reset = port_url("OI_RESET_PORT"), *plain = port_url("OI_PLAIN_PORT");
     /* The Authorization value as the module sends it: base64 of "pam-faults:" and the secret. */
     char pair[512], basic[1024];
     int plen = snprintf(pair, sizeof(pair), "pam-faults:%s", tc_env("OI_CLIENT_SECRET"));
@@ -629,8 +630,7 @@ static int write_services(void)
         } else {
             tc_write_file(conf_path, text, 0600);
         }
-        snprintf(text, sizeof(text), "auth required %s conf=%s\naccount required pam_deny.so\n", module,
-                 conf_path);
+        snprintf(text, sizeof(text), "auth required %s conf=%s\naccount required pam_deny.so\n", module, conf_path);
         snprintf(path, sizeof(path), "%s/svc/%s", run, c->name);
         tc_write_file(path, text, 0644);
     }
@@ -788,9 +788,9 @@ static void perm_expectation(const struct fcase *c, char *buf, size_t len)
         why = parent_why;
         break;
     }
-    const char *lead = c->pf == PF_CONF ? "configuration error: pam.d line: conf: "
-                     : c->pf == PF_SECRET ? "configuration error: secret_file: "
-                                          : "configuration error: ";
+    const char *lead = c->pf == PF_CONF     ? "configuration error: pam.d line: conf: "
+                       : c->pf == PF_SECRET ? "configuration error: secret_file: "
+                                            : "configuration error: ";
     if (c->pf == PF_MAP)
         snprintf(buf, len, "%s%s: user_map: %s: %s", lead, path, path, why);
     else
@@ -810,8 +810,8 @@ static void run_case(void **state)
     }
     for (int si = 0; si < N_STANDINS; si++)
         json_object_put(standin_control(standin_env[si], "POST", "/reset", "{}"));
-    char *token = standin_mint(
-        standin_env[c->si], "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\"}");
+    char *token = standin_mint(standin_env[c->si],
+                               "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\"}");
     witness(token);
     if (c->status || c->ov || c->body || c->body_b64 || c->build_body) {
         char *ov = override_json(c, token);

@@ -137,8 +137,8 @@ int main(int argc, char **argv)
     while (fgets(line, sizeof(line), maps) != NULL) {
         uintptr_t lo, hi;
         char perms[8];
-        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' ||
-            perms[1] != 'w' || perms[3] != 'p' || strstr(line, "[vvar]") != NULL)
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' || perms[1] != 'w' ||
+            perms[3] != 'p' || strstr(line, "[vvar]") != NULL)
             continue;
         const unsigned char *p = (const unsigned char *)lo;
         n_token += count_in(p, hi - lo, &token);
@@ -149,8 +149,8 @@ int main(int argc, char **argv)
     fclose(maps);
     printf("after pam_end%s: %zu cop%s of the token, %zu of the API key in %zu writable regions "
            "(%zu KiB)\n",
-           curl_first ? " (libcurl initialised by the host first)" : "", n_token, n_token == 1 ? "y" : "ies",
-           n_key, regions, bytes / 1024);
+           curl_first ? " (libcurl initialised by the host first)" : "", n_token, n_token == 1 ? "y" : "ies", n_key,
+           regions, bytes / 1024);
     if (curl_first)
         curl_global_cleanup();
     return curl_first || (n_token == 0 && n_key == 0) ? 0 : 1;

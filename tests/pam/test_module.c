@@ -35,13 +35,13 @@ static const char *standin_env[N_STANDINS] = {"OI_V2",   "OI_V1",    "OI_V25",  
                                               "OI_EXV2", "OI_EXV25", "OI_EXV1", "OI_EXNET"};
 
 struct mcase {
-    const char *name;     /* also the PAM service name */
-    enum standin si;      /* the stand-in the conf file points at */
-    const char *conf;     /* extra conf lines; @CA@ @OTHER_CA@ @RUN@ @URL@ @NETKEY@ @DEADURL@ expand */
-    const char *args;     /* extra pam.d arguments for the auth line (same expansions) */
-    const char *acct_args; /* extra pam.d arguments for the account line */
-    bool bare;            /* no base conf (admin_url, ca_file, allowed_clients) */
-    const char *conf_file; /* use this file of the source tree verbatim as the conf file */
+    const char *name;         /* also the PAM service name */
+    enum standin si;          /* the stand-in the conf file points at */
+    const char *conf;         /* extra conf lines; @CA@ @OTHER_CA@ @RUN@ @URL@ @NETKEY@ @DEADURL@ expand */
+    const char *args;         /* extra pam.d arguments for the auth line (same expansions) */
+    const char *acct_args;    /* extra pam.d arguments for the account line */
+    bool bare;                /* no base conf (admin_url, ca_file, allowed_clients) */
+    const char *conf_file;    /* use this file of the source tree verbatim as the conf file */
     const char *auth_control; /* the module's auth control flag; NULL: required */
     const char *auth_after;   /* auth lines after the module's (same expansions, @MATRIX@ too) */
     bool acct_sufficient;     /* account: "sufficient" module followed by pam_deny */
@@ -52,21 +52,23 @@ struct mcase {
     const char *override; /* JSON for POST /override before the login */
     bool revoke;          /* revoke the minted token before the login */
     int auth_rc;
-    const char *reason;   /* the audit line's reason=, NULL when no audit line is expected */
-    const char *log;      /* a text the log must contain */
-    int requests;         /* introspection requests the stand-in must have seen; -1: not checked */
-    int acct_rc;          /* -1: no account step */
+    const char *reason;     /* the audit line's reason=, NULL when no audit line is expected */
+    const char *log;        /* a text the log must contain */
+    int requests;           /* introspection requests the stand-in must have seen; -1: not checked */
+    int acct_rc;            /* -1: no account step */
     const char *form_scope; /* the scope form field the server must have seen */
     const char *authz;      /* the Authorization header the server must have seen */
 };
 
 #define ALICE "\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\""
 #define ALICE_LOGIN "\"sub\":\"alice\",\"client_id\":\"ssh-login\",\"scope\":\"openid ssh:login\""
-#define ACTIVE_BODY(extra)                                                                         \
-    "{\"status\":200,\"content_type\":\"application/json;charset=UTF-8\",\"body\":"               \
-    "\"{\\\"active\\\":true,\\\"sub\\\":\\\"alice\\\",\\\"client_id\\\":\\\"ssh-cli\\\","         \
+#define ACTIVE_BODY(extra)                                                                \
+    "{\"status\":200,\"content_type\":\"application/json;charset=UTF-8\",\"body\":"       \
+    "\"{\\\"active\\\":true,\\\"sub\\\":\\\"alice\\\",\\\"client_id\\\":\\\"ssh-cli\\\"," \
     "\\\"token_use\\\":\\\"access_token\\\"" extra "}\"}"
 
+/* The case table, one case to a few lines as written: clang-format would put each member on a line. */
+/* clang-format off */
 static const struct mcase cases[] = {
     /* Allowed logins, one per server generation. */
     {.name = "ok_v2", .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS,
@@ -472,6 +474,7 @@ static const struct mcase cases[] = {
      .mint = "{" ALICE "}", .auth_rc = PAM_SERVICE_ERR, .reason = "config",
      .log = "readable by group or others", .requests = 0, .acct_rc = -1},
 };
+/* clang-format on */
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
 /* Replace every @NAME@ placeholder. */
@@ -556,8 +559,7 @@ static int write_services(void)
     tc_write_file(path, ca, 0644);
     free(ca);
     snprintf(path, sizeof(path), "%s/passdb", run);
-    tc_write_file(path, "alice:hunter2:stack_password_falls_through\nalice:hunter2:stack_wrong_password\n",
-                  0600);
+    tc_write_file(path, "alice:hunter2:stack_password_falls_through\nalice:hunter2:stack_wrong_password\n", 0600);
     for (size_t i = 0; i < N_CASES; i++) {
         const struct mcase *c = &cases[i];
         char *extra = expand(c->conf ? c->conf : "", c->si);
@@ -567,8 +569,7 @@ static int write_services(void)
             snprintf(conf_path, sizeof(conf_path), "%s/%s", tc_env("OI_SRC_DIR"), c->conf_file);
         else
             snprintf(conf_path, sizeof(conf_path), "%s/conf/%s.conf", run, c->name);
-        snprintf(text, sizeof(text), "# %s\n%s%s%s%s\n", c->name,
-                 c->bare ? "" : "admin_url = ", c->bare ? "" : url,
+        snprintf(text, sizeof(text), "# %s\n%s%s%s%s\n", c->name, c->bare ? "" : "admin_url = ", c->bare ? "" : url,
                  c->bare ? "" : "\nallowed_clients = ssh-cli\nca_file = ", c->bare ? "" : tc_env("OI_CA"));
         size_t used = strlen(text);
         snprintf(text + used, sizeof(text) - used, "%s\n", extra);
@@ -582,9 +583,8 @@ static int write_services(void)
             snprintf(state, sizeof(state), "state_dir=%s/state", run);
         snprintf(text, sizeof(text), "auth %s %s conf=%s %s %s\n%s\naccount %s %s conf=%s %s %s %s\n%s",
                  c->auth_control ? c->auth_control : "required", module, conf_path, state, args, after,
-                 c->acct_sufficient ? "sufficient" : "required", module, conf_path, state,
-                 c->conf_file ? args : "", acct,
-                 c->acct_sufficient ? "account required pam_deny.so\n" : "");
+                 c->acct_sufficient ? "sufficient" : "required", module, conf_path, state, c->conf_file ? args : "",
+                 acct, c->acct_sufficient ? "account required pam_deny.so\n" : "");
         free(after);
         snprintf(path, sizeof(path), "%s/svc/%s", run, c->name);
         tc_write_file(path, text, 0644);
@@ -715,8 +715,8 @@ static void run_case(void **state)
             assert_true(json_object_object_get_ex(last, "headers", &headers));
             if (!json_object_object_get_ex(headers, "authorization", &h) ||
                 strcmp(json_object_get_string(h), c->authz) != 0)
-                fail_msg("%s: Authorization \"%s\", expected \"%s\"", c->name,
-                         h ? json_object_get_string(h) : "(none)", c->authz);
+                fail_msg("%s: Authorization \"%s\", expected \"%s\"", c->name, h ? json_object_get_string(h) : "(none)",
+                         c->authz);
         }
         if (c->form_scope) {
             char *want = expand(c->form_scope, c->si);
@@ -858,8 +858,7 @@ static void reauth_failure_forgets_success(void **state)
     const char *answers[] = {good, bad, NULL};
     struct pamtest_conv_data conv = {.in_echo_off = answers};
     struct pam_testcase tests[] = {
-        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
-        pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS), pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
         pam_test(PAMTEST_ACCOUNT, PAM_AUTH_ERR), /* "sufficient" module ignores, pam_deny denies */
     };
     enum pamtest_err perr = run_pamtest("ok_v1", "alice", &conv, tests, NULL);

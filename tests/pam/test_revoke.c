@@ -46,8 +46,8 @@ struct rcase {
     long max_ms; /* close_session must return within this; 0: 1500 */
 };
 
-#define ALICE      "\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\""
-#define LOGIN_V2   "DELETE /admin/oauth2/auth/sessions/login "
+#define ALICE "\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"scope\":\"openid ssh:login\""
+#define LOGIN_V2 "DELETE /admin/oauth2/auth/sessions/login "
 #define CONSENT_V2 "DELETE /admin/oauth2/auth/sessions/consent "
 
 static const struct rcase cases[] = {
@@ -95,8 +95,7 @@ static const struct rcase cases[] = {
     {.name = "close_subject_encoded",
      .conf = "revoke_on_close = login,consent\nuser_regex = ([a-z]+)@example\\.com",
      .mint = "{\"sub\":\"alice@example.com\",\"client_id\":\"ssh-cli\"}",
-     .sent = {LOGIN_V2 "subject=alice%40example.com",
-              CONSENT_V2 "subject=alice%40example.com&client=ssh-cli"},
+     .sent = {LOGIN_V2 "subject=alice%40example.com", CONSENT_V2 "subject=alice%40example.com&client=ssh-cli"},
      .log = "sub=alice@example.com: login sessions: request accepted"},
     {.name = "close_network_key",
      .si = NET,
@@ -107,9 +106,8 @@ static const struct rcase cases[] = {
     {.name = "close_without_login",
      .conf = "revoke_on_close = login,consent",
      .sent = {NULL},
-     .log =
-         "revoke_on_close user=alice: nothing revoked: this module authenticated nobody in this PAM "
-         "handle, and the PAM environment holds no login it exported"},
+     .log = "revoke_on_close user=alice: nothing revoked: this module authenticated nobody in this PAM "
+            "handle, and the PAM environment holds no login it exported"},
     {.name = "close_server_500",
      .conf = "revoke_on_close = login",
      .mint = "{" ALICE "}",
@@ -117,8 +115,7 @@ static const struct rcase cases[] = {
                      "\"{\\\"error\\\":\\\"error\\\",\\\"error_description\\\":\\\"The error is "
                      "unrecognizable\\\"}\"}",
      .sent = {LOGIN_V2 "subject=alice"},
-     .log =
-         "login sessions not revoked: HTTP 500 error: The error is unrecognizable; logout goes on"},
+     .log = "login sessions not revoked: HTTP 500 error: The error is unrecognizable; logout goes on"},
     {.name = "close_server_dead",
      .conf = "revoke_on_close = login,consent",
      .session_args = "admin_url=@DEADURL@",
@@ -147,9 +144,8 @@ static const struct rcase cases[] = {
 /* Replace @RUN@, @NETKEY@ and @DEADURL@. */
 static char *expand(const char *in)
 {
-    const char *names[][2] = {{"@RUN@", tc_env("OI_RUN_DIR")},
-                              {"@NETKEY@", tc_env("OI_NET_KEY_FILE")},
-                              {"@DEADURL@", tc_env("OI_DEAD_URL")}};
+    const char *names[][2] = {
+        {"@RUN@", tc_env("OI_RUN_DIR")}, {"@NETKEY@", tc_env("OI_NET_KEY_FILE")}, {"@DEADURL@", tc_env("OI_DEAD_URL")}};
     size_t cap = strlen(in) * 4 + 4096, o = 0;
     char *out = calloc(1, cap);
     assert_non_null(out);
@@ -178,8 +174,7 @@ static int write_services(void)
     snprintf(path, sizeof(path), "%s/conf", run);
     mkdir(path, 0700);
     snprintf(path, sizeof(path), "%s/svc/other", run);
-    tc_write_file(path,
-                  "auth required pam_deny.so\naccount required pam_deny.so\nsession required pam_deny.so\n",
+    tc_write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\nsession required pam_deny.so\n",
                   0644);
     /* sshd's keyboard-interactive login: authentication in one handle (a child process), the
      * session in another that only gets the PAM environment; here with and without pam_env
@@ -208,8 +203,8 @@ static int write_services(void)
         char conf[1024];
         snprintf(conf, sizeof(conf), "%s/conf/%s.conf", run, c->name);
         snprintf(text, sizeof(text),
-                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n%s\n",
-                 c->name, url, tc_env("OI_CA"), run, extra);
+                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n%s\n", c->name,
+                 url, tc_env("OI_CA"), run, extra);
         tc_write_file(conf, text, 0600);
         snprintf(text, sizeof(text),
                  "auth required %s conf=%s\naccount required %s conf=%s\nsession required %s "
@@ -238,8 +233,7 @@ static void describe_request(json_object *list, size_t i, char *out, size_t len)
     json_object_object_get_ex(r, "method", &m);
     json_object_object_get_ex(r, "path", &p);
     json_object_object_get_ex(r, "query", &q);
-    snprintf(out, len, "%s %s %s", json_object_get_string(m), json_object_get_string(p),
-             json_object_get_string(q));
+    snprintf(out, len, "%s %s %s", json_object_get_string(m), json_object_get_string(p), json_object_get_string(q));
 }
 
 static const char *request_header(json_object *list, size_t i, const char *name)
@@ -313,8 +307,7 @@ static pam_handle_t *login_and_open(const struct rcase *c, const char *token)
         const struct pam_testcase *failed = _pamtest_failed_case(tests, n);
         fail_msg("%s: %s; step %d returned %d (%s), expected %d", c->name, pamtest_strerror(perr),
                  failed ? (int)failed->pam_operation : -1, failed ? failed->op_rv : -1,
-                 failed ? pam_strerror(NULL, failed->op_rv) : "-",
-                 failed ? failed->expected_rv : -1);
+                 failed ? pam_strerror(NULL, failed->op_rv) : "-", failed ? failed->expected_rv : -1);
     }
     return tests[n - 1].case_out.ph;
 }
@@ -417,8 +410,8 @@ static void token_after_logout(void **state)
         char *log = capture_end(&cap, "token_after_logout");
         assert_int_equal(rc, PAM_SUCCESS);
         if (perr != PAMTEST_ERR_OK)
-            fail_msg("%s: logging in again with the same token returned %d, expected %d", c->name,
-                     again[0].op_rv, runs[r].rc);
+            fail_msg("%s: logging in again with the same token returned %d, expected %d", c->name, again[0].op_rv,
+                     runs[r].rc);
         if (runs[r].rc == PAM_AUTH_ERR && strstr(log, "reason=inactive") == NULL)
             fail_msg("%s: no audit line with reason=inactive after logout", c->name);
         free(log);
@@ -432,10 +425,9 @@ static void sid_exported(void **state)
     (void)state;
     static const struct {
         const char *svc, *mint, *want;
-    } runs[] = {
-        {"close_login_by_sid", "{" ALICE ",\"ext\":{\"sid\":\"sess-42\"}}", "OAUTH2_SID=sess-42"},
-        {"close_sid_claim_absent", "{" ALICE "}", NULL},
-        {"close_login_by_subject", "{" ALICE ",\"ext\":{\"sid\":\"sess-42\"}}", NULL}};
+    } runs[] = {{"close_login_by_sid", "{" ALICE ",\"ext\":{\"sid\":\"sess-42\"}}", "OAUTH2_SID=sess-42"},
+                {"close_sid_claim_absent", "{" ALICE "}", NULL},
+                {"close_login_by_subject", "{" ALICE ",\"ext\":{\"sid\":\"sess-42\"}}", NULL}};
     for (size_t r = 0; r < 3; r++) {
         reset_all();
         char *token = standin_mint(standin_env[V2], runs[r].mint);
@@ -542,7 +534,8 @@ static void split_handle_revokes_exact_subject(void **state)
     char *log = capture_end(&cap, "split_exact");
     const char *sub = env_value(env, "OAUTH2_SUB");
     if (sub == NULL || strcmp(sub, "uid=carol,ou=people %C3%BC%25") != 0)
-        fail_msg("OAUTH2_SUB is \"%s\", expected the lossless \"uid=carol,ou=people %%C3%%BC%%25\"", sub ? sub : "(unset)");
+        fail_msg("OAUTH2_SUB is \"%s\", expected the lossless \"uid=carol,ou=people %%C3%%BC%%25\"",
+                 sub ? sub : "(unset)");
     assert_non_null(env_value(env, "OAUTH2_MAC"));
     assert_int_equal(deletes, 2);
     json_object *list = requests(V2);
@@ -568,7 +561,8 @@ static void split_handle_pam_env_forgery_refused(void **state)
     char path[4096];
     snprintf(path, sizeof(path), "%s/home/alice/.pam_environment", tc_env("OI_RUN_DIR"));
     tc_write_file(path, "OAUTH2_SUB DEFAULT=victim\nOAUTH2_CLIENT_ID DEFAULT=ssh-cli\n", 0644);
-    char *token = standin_mint(standin_env[V2], "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ext\":{\"unix_user\":\"alice\"}}");
+    char *token = standin_mint(standin_env[V2],
+                               "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ext\":{\"unix_user\":\"alice\"}}");
     struct capture cap;
     capture_start(&cap, "split_forged");
     char **env = auth_env("split_pam_env", "alice", token);
@@ -607,7 +601,8 @@ static void split_handle_other_user_refused(void **state)
 {
     (void)state;
     reset_all();
-    char *token = standin_mint(standin_env[V2], "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ext\":{\"unix_user\":\"alice\"}}");
+    char *token = standin_mint(standin_env[V2],
+                               "{\"sub\":\"alice\",\"client_id\":\"ssh-cli\",\"ext\":{\"unix_user\":\"alice\"}}");
     struct capture cap;
     capture_start(&cap, "split_other_user");
     char **env = auth_env("split", "alice", token);

@@ -31,8 +31,8 @@ const char *tc_env(const char *name)
 {
     const char *v = getenv(name);
     if (v == NULL) {
-        fprintf(stderr, "%s: %s is not set (run it through its tests/pam/*.sh script)\n",
-                program_invocation_short_name, name);
+        fprintf(stderr, "%s: %s is not set (run it through its tests/pam/*.sh script)\n", program_invocation_short_name,
+                name);
         exit(99);
     }
     return v;
@@ -109,8 +109,7 @@ json_object *standin_control(const char *prefix, const char *method, const char 
     curl_easy_cleanup(curl);
     curl_slist_free_all(h);
     if (rc != CURLE_OK || status != 200)
-        fail_msg("stand-in %s control %s %s: curl %d, HTTP %ld: %s", prefix, method, path, rc, status,
-                 b.p ? b.p : "");
+        fail_msg("stand-in %s control %s %s: curl %d, HTTP %ld: %s", prefix, method, path, rc, status, b.p ? b.p : "");
     json_object *o = json_tokener_parse(b.p ? b.p : "null");
     free(b.p);
     return o;

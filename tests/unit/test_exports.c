@@ -8,11 +8,11 @@
 int main(void)
 {
     const char *path = getenv("OI_MODULE");
-    static const char *wanted[] = {"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_acct_mgmt",
-                                   "pam_sm_open_session", "pam_sm_close_session"};
+    static const char *wanted[] = {"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_acct_mgmt", "pam_sm_open_session",
+                                   "pam_sm_close_session"};
     /* chauthtok is absent on purpose: libpam then reports the module as not offering password. */
-    static const char *hidden[] = {"pam_sm_chauthtok", "oi_config_load", "oi_login_decide",
-                                   "oi_precheck", "oi_http_perform", "oi_parse_answer"};
+    static const char *hidden[] = {"pam_sm_chauthtok", "oi_config_load",  "oi_login_decide",
+                                   "oi_precheck",      "oi_http_perform", "oi_parse_answer"};
     int failures = 0;
 
     if (path == NULL) {

@@ -88,9 +88,9 @@ static void introspect_url_list(void **state)
 {
     struct oi_config cfg;
     struct oi_config_error err;
-    assert_int_equal(TRY("introspect_url=https://a/admin/oauth2/introspect,https://b/admin/oauth2/introspect",
-                         "allowed_clients=c"),
-                     0);
+    assert_int_equal(
+        TRY("introspect_url=https://a/admin/oauth2/introspect,https://b/admin/oauth2/introspect", "allowed_clients=c"),
+        0);
     assert_int_equal(cfg.endpoints.n, 2);
     assert_int_equal(cfg.admin_bases.n, 2);
     assert_string_equal(cfg.admin_bases.items[1], "https://b");
@@ -100,8 +100,7 @@ static void introspect_url_list(void **state)
     assert_int_equal(cfg.admin_bases.n, 0);
     assert_null(cfg.admin_base);
     oi_config_free(&cfg);
-    assert_int_equal(TRY("flavor=rfc7662", "introspect_url=https://a/i,https://b/i", "auth=none",
-                         "allowed_clients=c"),
+    assert_int_equal(TRY("flavor=rfc7662", "introspect_url=https://a/i,https://b/i", "auth=none", "allowed_clients=c"),
                      0);
     assert_int_equal(cfg.endpoints.n, 2);
     assert_int_equal(cfg.admin_bases.n, 0);
@@ -148,8 +147,7 @@ static void cache_options(void **state)
     refused(TRY("admin_url=https://a", "allowed_clients=c", "cache_ttl=10"), &cfg, &err, "cache_ttl");
     refused(TRY("admin_url=https://a", "allowed_clients=c", "offline_grace=10"), &cfg, &err, "offline_grace");
     refused(TRY("admin_url=https://a", "allowed_clients=c", "cache_dir=run/x"), &cfg, &err, "cache_dir");
-    refused(TRY("admin_url=https://a", "allowed_clients=c", "cache_dir=/x", "cache_ttl=0"), &cfg, &err,
-            "cache_ttl");
+    refused(TRY("admin_url=https://a", "allowed_clients=c", "cache_dir=/x", "cache_ttl=0"), &cfg, &err, "cache_ttl");
     refused(TRY("admin_url=https://a", "allowed_clients=c", "cache_dir=/x", "cache_max_entries=1"), &cfg, &err,
             "cache_max_entries");
 }
@@ -342,7 +340,7 @@ static void breaker_backoff(void **state)
 static void trust_in_names(void **state)
 {
     static const char *const stricter[] = {"ca_file=/etc/other-ca.pem", "pinned_pubkey=sha256//AAAA",
-                                           "client_cert=/etc/c.pem",     "proxy=http://proxy:3128",
+                                           "client_cert=/etc/c.pem", "proxy=http://proxy:3128",
                                            "ca_dir=/etc/other-certs"};
     struct oi_config cfg;
     struct oi_cache c;
@@ -442,12 +440,12 @@ static void unsafe_directory(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(admin_url_list),    cmocka_unit_test(introspect_url_list),
-        cmocka_unit_test(url_lists_refused), cmocka_unit_test(cache_options),
+        cmocka_unit_test(admin_url_list),     cmocka_unit_test(introspect_url_list),
+        cmocka_unit_test(url_lists_refused),  cmocka_unit_test(cache_options),
         cmocka_unit_test(round_trip_and_ttl), cmocka_unit_test(denials),
-        cmocka_unit_test(tampering),         cmocka_unit_test(breaker_backoff),
-        cmocka_unit_test(bound_and_flush),   cmocka_unit_test(unsafe_directory),
-        cmocka_unit_test(trust_in_names),    cmocka_unit_test(flush_exact_subject),
+        cmocka_unit_test(tampering),          cmocka_unit_test(breaker_backoff),
+        cmocka_unit_test(bound_and_flush),    cmocka_unit_test(unsafe_directory),
+        cmocka_unit_test(trust_in_names),     cmocka_unit_test(flush_exact_subject),
     };
     return cmocka_run_group_tests_name("unit_cache", tests, setup, teardown);
 }

@@ -24,8 +24,7 @@ static char last_conf[PATH_MAX]; /* the conf file of the last load() */
 /* ---- loading ---- */
 
 /* conf=<a new file holding conf_text> followed by args (NULL-terminated). */
-static int load_with(struct oi_config *cfg, struct oi_config_error *err, const char *conf_text,
-                     const char *const *args)
+static int load_with(struct oi_config *cfg, struct oi_config_error *err, const char *conf_text, const char *const *args)
 {
     const char *argv[64];
     char conf_arg[PATH_MAX + 8];
@@ -54,8 +53,8 @@ static void expect_ok(int rc, const struct oi_config_error *err)
 }
 
 /* rc must be a configuration error naming `key` at `where`; cfg is freed if it was accepted. */
-static void expect_error(int rc, struct oi_config *cfg, const struct oi_config_error *err,
-                         const char *where, const char *key)
+static void expect_error(int rc, struct oi_config *cfg, const struct oi_config_error *err, const char *where,
+                         const char *key)
 {
     if (rc == 0) {
         oi_config_free(cfg);
@@ -149,8 +148,7 @@ static void test_default_auth_rfc7662_needs_client(void **state)
     /* auth defaults to basic for rfc7662, so client_id is required without auth= */
     struct oi_config cfg;
     struct oi_config_error err;
-    int rc = LOAD(NULL, "flavor=rfc7662", "introspect_url=https://op.example/introspect",
-                  "allowed_clients=cli");
+    int rc = LOAD(NULL, "flavor=rfc7662", "introspect_url=https://op.example/introspect", "allowed_clients=cli");
     expect_error(rc, &cfg, &err, WHOLE, "client_id");
 }
 
@@ -185,33 +183,32 @@ static void test_ca_dir_given(void **state)
 
 /* ---- every key with a good value ---- */
 
-static const char every_key_file[] =
-    "# every default flipped\n"
-    "flavor = hydra-v1\n"
-    "admin_url = https://hydra.example:4445/\n"
-    "auth = post\n"
-    "client_id = rs-ssh\n"
-    "secret_file = /etc/pam_oauth2_introspect/secret\n"
-    "ca_file = /etc/pki/hydra-ca.pem\n"
-    "ca_dir = /etc/pki/certs\n"
-    "pinned_pubkey = sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE=\n"
-    "client_cert = /etc/pki/client.pem\n"
-    "client_key = /etc/pki/client.key\n"
-    "proxy = http://proxy.example:3128\n"
-    "allow_http = yes\n"
-    "connect_timeout_ms = 1500\n"
-    "timeout_ms = 9000\n"
-    "allowed_clients = ssh-cli, web ,cli2\n"
-    "audience = rs-a,rs-b\n"
-    "issuer = https://hydra.example/\n"
-    "required_scopes = ssh, login:%u\n"
-    "user_claim = ext.unix_user\n"
-    "leeway = 5\n"
-    "token_prefix = ory_at_\n"
-    "max_token_length = 2048\n"
-    "try_first_pass\n"
-    "prompt = OAuth2 token:\n"
-    "debug = true\n";
+static const char every_key_file[] = "# every default flipped\n"
+                                     "flavor = hydra-v1\n"
+                                     "admin_url = https://hydra.example:4445/\n"
+                                     "auth = post\n"
+                                     "client_id = rs-ssh\n"
+                                     "secret_file = /etc/pam_oauth2_introspect/secret\n"
+                                     "ca_file = /etc/pki/hydra-ca.pem\n"
+                                     "ca_dir = /etc/pki/certs\n"
+                                     "pinned_pubkey = sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE=\n"
+                                     "client_cert = /etc/pki/client.pem\n"
+                                     "client_key = /etc/pki/client.key\n"
+                                     "proxy = http://proxy.example:3128\n"
+                                     "allow_http = yes\n"
+                                     "connect_timeout_ms = 1500\n"
+                                     "timeout_ms = 9000\n"
+                                     "allowed_clients = ssh-cli, web ,cli2\n"
+                                     "audience = rs-a,rs-b\n"
+                                     "issuer = https://hydra.example/\n"
+                                     "required_scopes = ssh, login:%u\n"
+                                     "user_claim = ext.unix_user\n"
+                                     "leeway = 5\n"
+                                     "token_prefix = ory_at_\n"
+                                     "max_token_length = 2048\n"
+                                     "try_first_pass\n"
+                                     "prompt = OAuth2 token:\n"
+                                     "debug = true\n";
 
 static void test_file_every_key(void **state)
 {
@@ -262,10 +259,9 @@ static void test_argv_every_key(void **state)
     struct oi_config_error err;
     expect_ok(LOAD(NULL, "flavor=rfc7662", "introspect_url=http://127.0.0.1:4444/introspect", "auth=post",
                    "client_id=rs one", "secret_file=/run/secret", "ca_file=/ca.pem", "ca_dir=/ca",
-                   "pinned_pubkey=/pin.pem", "client_cert=/c.pem", "client_key=/k.pem",
-                   "proxy=https://proxy:8443", "allow_http", "connect_timeout_ms=60000",
-                   "timeout_ms=600000", "allowed_clients=*", "audience=aud", "issuer=https://op",
-                   "required_scopes=%s@%h,100%%", "user_claim=username", "leeway=3600",
+                   "pinned_pubkey=/pin.pem", "client_cert=/c.pem", "client_key=/k.pem", "proxy=https://proxy:8443",
+                   "allow_http", "connect_timeout_ms=60000", "timeout_ms=600000", "allowed_clients=*", "audience=aud",
+                   "issuer=https://op", "required_scopes=%s@%h,100%%", "user_claim=username", "leeway=3600",
                    "token_prefix=at.", "max_token_length=1048576", "use_first_pass",
                    "prompt=Token for you: ", "debug=1"),
               &err);
@@ -324,8 +320,7 @@ static void test_auth_none_rfc7662(void **state)
 {
     struct oi_config cfg;
     struct oi_config_error err;
-    expect_ok(LOAD(NULL, "flavor=rfc7662", "introspect_url=https://op/i", "auth=none", "allowed_clients=c"),
-              &err);
+    expect_ok(LOAD(NULL, "flavor=rfc7662", "introspect_url=https://op/i", "auth=none", "allowed_clients=c"), &err);
     assert_int_equal(cfg.auth, OI_AUTH_NONE);
     oi_config_free(&cfg);
 }
@@ -336,8 +331,8 @@ static void test_flag_values(void **state)
         const char *arg;
         bool on;
     } cases[] = {
-        {"debug", true},        {"debug=yes", true},  {"debug=true", true}, {"debug=1", true},
-        {"debug=no", false},    {"debug=false", false}, {"debug=0", false},
+        {"debug", true},     {"debug=yes", true},    {"debug=true", true}, {"debug=1", true},
+        {"debug=no", false}, {"debug=false", false}, {"debug=0", false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct oi_config cfg;
@@ -882,8 +877,7 @@ static void test_argv_wins_flavor(void **state)
 {
     struct oi_config cfg;
     struct oi_config_error err;
-    expect_ok(LOAD("flavor = rfc7662\nintrospect_url = https://op/i\nallowed_clients = cli\n", "flavor=hydra"),
-              &err);
+    expect_ok(LOAD("flavor = rfc7662\nintrospect_url = https://op/i\nallowed_clients = cli\n", "flavor=hydra"), &err);
     assert_int_equal(cfg.flavor, OI_FLAVOR_HYDRA);
     assert_int_equal(cfg.auth, OI_AUTH_NONE);
     assert_string_equal(cfg.introspect_url, "https://op/i");
@@ -1387,8 +1381,7 @@ static void expect_conf_refused(const char *path, const char *why)
 static void test_default_conf_missing_ok(void **state)
 {
     if (access(OI_DEFAULT_CONF, F_OK) == 0 || errno != ENOENT) {
-        print_message("skipped: %s exists on this system, so its absence cannot be tested\n",
-                      OI_DEFAULT_CONF);
+        print_message("skipped: %s exists on this system, so its absence cannot be tested\n", OI_DEFAULT_CONF);
         skip();
     }
     struct oi_config cfg;
@@ -1502,8 +1495,7 @@ static void test_conf_too_large_refused(void **state)
 static void test_conf_foreign_owner_refused(void **state)
 {
     if (geteuid() != 0) {
-        print_message("skipped: needs root to chown a file to uid 65534 (running as uid %u)\n",
-                      (unsigned)geteuid());
+        print_message("skipped: needs root to chown a file to uid 65534 (running as uid %u)\n", (unsigned)geteuid());
         skip();
     }
     char *path = unit_write_text("leeway = 3\n", 0644);
@@ -1623,7 +1615,9 @@ static void test_secret_two_newlines(void **state)
 
 static void test_secret_control_char(void **state)
 {
-    expect_secret_refused("s3\x01" "cret\n", 8, 0600, "control characters");
+    expect_secret_refused("s3\x01"
+                          "cret\n",
+                          8, 0600, "control characters");
 }
 
 static void test_secret_tab(void **state)
@@ -1694,8 +1688,7 @@ static void test_secret_missing(void **state)
 static void test_secret_foreign_owner(void **state)
 {
     if (geteuid() != 0) {
-        print_message("skipped: needs root to chown a file to uid 65534 (running as uid %u)\n",
-                      (unsigned)geteuid());
+        print_message("skipped: needs root to chown a file to uid 65534 (running as uid %u)\n", (unsigned)geteuid());
         skip();
     }
     char *path = unit_write_text("s3cret\n", 0600);

@@ -30,8 +30,7 @@ static bool root(void)
 
 /* ---- oi_read_trusted_file ---- */
 
-static int read_trusted(const char *path, bool secret, size_t max, char **out, size_t *len,
-                        struct oi_config_error *err)
+static int read_trusted(const char *path, bool secret, size_t max, char **out, size_t *len, struct oi_config_error *err)
 {
     memset(err, 0, sizeof(*err));
     *len = 12345;
@@ -204,8 +203,7 @@ static void test_trusted_over_max(void **state)
 static void test_trusted_foreign_owner(void **state)
 {
     if (geteuid() != 0) {
-        print_message("skipped: needs root to chown a file to uid 65534 (running as uid %u)\n",
-                      (unsigned)geteuid());
+        print_message("skipped: needs root to chown a file to uid 65534 (running as uid %u)\n", (unsigned)geteuid());
         skip();
     }
     char *path = unit_write_text("s3cret\n", 0600);

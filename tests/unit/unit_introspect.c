@@ -63,10 +63,10 @@ static void test_inactive(void **state)
     oi_token_info_free(&info);
 }
 
-#define FULL_ANSWER                                                                                \
-    "{\"active\":true,\"scope\":\"openid ssh\",\"client_id\":\"ssh-cli\",\"sub\":\"alice\","     \
-    "\"exp\":1700003600,\"iat\":1700000000,\"nbf\":1700000001,\"aud\":[\"rs-a\",\"rs-b\"],"       \
-    "\"iss\":\"https://hydra.example/\",\"obfuscated_subject\":\"\",\"token_type\":\"Bearer\","   \
+#define FULL_ANSWER                                                                             \
+    "{\"active\":true,\"scope\":\"openid ssh\",\"client_id\":\"ssh-cli\",\"sub\":\"alice\","    \
+    "\"exp\":1700003600,\"iat\":1700000000,\"nbf\":1700000001,\"aud\":[\"rs-a\",\"rs-b\"],"     \
+    "\"iss\":\"https://hydra.example/\",\"obfuscated_subject\":\"\",\"token_type\":\"Bearer\"," \
     "\"token_use\":\"access_token\",\"username\":\"alice.smith\",\"ext\":{\"unix_user\":\"alice\"}}"
 
 static void expect_jstr(struct oi_jstr got, const char *want)
@@ -153,8 +153,7 @@ static void expect_string_field_bad(const char *value)
 {
     for (size_t i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++) {
         char body[256], mention[64];
-        snprintf(body, sizeof(body), "{\"active\":true,\"exp\":1700003600,\"%s\":%s}", string_fields[i],
-                 value);
+        snprintf(body, sizeof(body), "{\"active\":true,\"exp\":1700003600,\"%s\":%s}", string_fields[i], value);
         snprintf(mention, sizeof(mention), "'%s'", string_fields[i]);
         expect_bad(body, mention);
     }
@@ -595,8 +594,7 @@ static void test_claim_not_string(void **state)
 {
     struct oi_token_info info;
     struct oi_jstr v;
-    assert_int_equal(parse("{\"active\":true,\"ext\":{\"uid\":1000,\"n\":null,\"a\":[\"x\"]}}", &info),
-                     OI_OK);
+    assert_int_equal(parse("{\"active\":true,\"ext\":{\"uid\":1000,\"n\":null,\"a\":[\"x\"]}}", &info), OI_OK);
     assert_false(oi_claim_string(&info, "ext.uid", &v));
     assert_false(oi_claim_string(&info, "ext.n", &v));
     assert_false(oi_claim_string(&info, "ext.a", &v));
@@ -639,12 +637,11 @@ static void test_claim_keeps_embedded_nul(void **state)
 
 /* ---- request form and Authorization ---- */
 
-
 /* The secret_file is never read here: only the builders are tested. */
 #define SECRET_FILE "secret_file=/nonexistent/secret"
 
-static void expect_form(const char *const *args, const char *token, const char *scopes,
-                        const char *secret, const char *want)
+static void expect_form(const char *const *args, const char *token, const char *scopes, const char *secret,
+                        const char *want)
 {
     struct oi_config cfg;
     unit_config_load(&cfg, args);
@@ -660,13 +657,13 @@ static void expect_form(const char *const *args, const char *token, const char *
     free(form);
 }
 
-#define EXPECT_FORM(token, scopes, secret, want, ...)                                              \
+#define EXPECT_FORM(token, scopes, secret, want, ...) \
     expect_form((const char *const[]){__VA_ARGS__, NULL}, (token), (scopes), (secret), (want))
 
 static void test_form_token_encoded(void **state)
 {
-    EXPECT_FORM("a+b/c=d", NULL, NULL, "token=a%2Bb%2Fc%3Dd&token_type_hint=access_token",
-                "admin_url=https://h", "allowed_clients=cli");
+    EXPECT_FORM("a+b/c=d", NULL, NULL, "token=a%2Bb%2Fc%3Dd&token_type_hint=access_token", "admin_url=https://h",
+                "allowed_clients=cli");
 }
 
 static void test_form_plain_token(void **state)
@@ -677,15 +674,14 @@ static void test_form_plain_token(void **state)
 
 static void test_form_hydra_scope(void **state)
 {
-    EXPECT_FORM("tok", "ssh login:alice", NULL,
-                "token=tok&token_type_hint=access_token&scope=ssh+login%3Aalice", "admin_url=https://h",
-                "allowed_clients=cli");
+    EXPECT_FORM("tok", "ssh login:alice", NULL, "token=tok&token_type_hint=access_token&scope=ssh+login%3Aalice",
+                "admin_url=https://h", "allowed_clients=cli");
 }
 
 static void test_form_hydra_v1_scope(void **state)
 {
-    EXPECT_FORM("tok", "ssh", NULL, "token=tok&token_type_hint=access_token&scope=ssh",
-                "flavor=hydra-v1", "admin_url=https://h", "allowed_clients=cli");
+    EXPECT_FORM("tok", "ssh", NULL, "token=tok&token_type_hint=access_token&scope=ssh", "flavor=hydra-v1",
+                "admin_url=https://h", "allowed_clients=cli");
 }
 
 static void test_form_hydra_empty_scope_not_sent(void **state)
@@ -703,14 +699,13 @@ static void test_form_rfc7662_no_scope(void **state)
 static void test_form_basic_no_credentials_in_body(void **state)
 {
     EXPECT_FORM("tok", NULL, "s3cret", "token=tok&token_type_hint=access_token", "flavor=rfc7662",
-                "introspect_url=https://op/introspect", "client_id=rs", SECRET_FILE,
-                "allowed_clients=cli");
+                "introspect_url=https://op/introspect", "client_id=rs", SECRET_FILE, "allowed_clients=cli");
 }
 
 static void test_form_bearer_no_credentials_in_body(void **state)
 {
-    EXPECT_FORM("tok", NULL, "ory_pat_key", "token=tok&token_type_hint=access_token",
-                "admin_url=https://h", "auth=bearer", SECRET_FILE, "allowed_clients=cli");
+    EXPECT_FORM("tok", NULL, "ory_pat_key", "token=tok&token_type_hint=access_token", "admin_url=https://h",
+                "auth=bearer", SECRET_FILE, "allowed_clients=cli");
 }
 
 static void test_form_post_credentials(void **state)
@@ -718,8 +713,8 @@ static void test_form_post_credentials(void **state)
     EXPECT_FORM("tok", NULL, "p@ss:w/rd+%x y",
                 "token=tok&token_type_hint=access_token&client_id=rs+one&client_secret="
                 "p%40ss%3Aw%2Frd%2B%25x+y",
-                "flavor=rfc7662", "introspect_url=https://op/introspect", "auth=post",
-                "client_id=rs one", SECRET_FILE, "allowed_clients=cli");
+                "flavor=rfc7662", "introspect_url=https://op/introspect", "auth=post", "client_id=rs one", SECRET_FILE,
+                "allowed_clients=cli");
 }
 
 static void test_form_post_with_hydra_scope(void **state)
@@ -767,8 +762,8 @@ static char *authorization(const char *const *args, const char *secret)
 static void test_authorization_basic_encoded(void **state)
 {
     /* printf %s 'rs-special:p%40ss%3Aw%2Frd%2B%25x+y' | base64 -w0 */
-    char *h = AUTHORIZATION("p@ss:w/rd+%x y", "flavor=rfc7662", "introspect_url=https://op/i",
-                            "client_id=rs-special", SECRET_FILE, "allowed_clients=cli");
+    char *h = AUTHORIZATION("p@ss:w/rd+%x y", "flavor=rfc7662", "introspect_url=https://op/i", "client_id=rs-special",
+                            SECRET_FILE, "allowed_clients=cli");
     assert_non_null(h);
     assert_string_equal(h, "Basic cnMtc3BlY2lhbDpwJTQwc3MlM0F3JTJGcmQlMkIlMjV4K3k=");
     free(h);
@@ -787,8 +782,8 @@ static void test_authorization_basic_plain(void **state)
 static void test_authorization_basic_encodes_client_id(void **state)
 {
     /* printf %s 'a%3Ab:x' | base64 -w0 */
-    char *h = AUTHORIZATION("x", "admin_url=https://h", "auth=basic", "client_id=a:b", SECRET_FILE,
-                            "allowed_clients=cli");
+    char *h =
+        AUTHORIZATION("x", "admin_url=https://h", "auth=basic", "client_id=a:b", SECRET_FILE, "allowed_clients=cli");
     assert_non_null(h);
     assert_string_equal(h, "Basic YSUzQWI6eA==");
     free(h);
@@ -796,8 +791,8 @@ static void test_authorization_basic_encodes_client_id(void **state)
 
 static void test_authorization_bearer(void **state)
 {
-    char *h = AUTHORIZATION("ory_apikey_abc.DEF", "admin_url=https://h", "auth=bearer", SECRET_FILE,
-                            "allowed_clients=cli");
+    char *h =
+        AUTHORIZATION("ory_apikey_abc.DEF", "admin_url=https://h", "auth=bearer", SECRET_FILE, "allowed_clients=cli");
     assert_non_null(h);
     assert_string_equal(h, "Bearer ory_apikey_abc.DEF");
     free(h);
@@ -811,8 +806,8 @@ static void test_authorization_none(void **state)
 
 static void test_authorization_post(void **state)
 {
-    char *h = AUTHORIZATION("s3cret", "admin_url=https://h", "auth=post", "client_id=rs", SECRET_FILE,
-                            "allowed_clients=cli");
+    char *h =
+        AUTHORIZATION("s3cret", "admin_url=https://h", "auth=post", "client_id=rs", SECRET_FILE, "allowed_clients=cli");
     assert_null(h);
 }
 

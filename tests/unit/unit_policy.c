@@ -26,11 +26,9 @@
 
 #define NOW INT64_C(1700000000)
 
-
 /* Decide at NOW on the answer `json` for `user`, with the configuration conf=<empty> + args
  * + (unless args give them) admin_url=https://hydra.example and allowed_clients=cli. */
-static enum oi_reason decide_for(const char *const *args, const char *user, const char *scopes,
-                                 const char *json)
+static enum oi_reason decide_for(const char *const *args, const char *user, const char *scopes, const char *json)
 {
     const char *argv[24];
     int argc = 0;
@@ -207,8 +205,7 @@ static void test_iat_within_leeway_ok(void **state)
 
 static void test_nbf_past_ok(void **state)
 {
-    assert_int_equal(DECIDE_DEFAULT(WITH_TIMES("\"exp\":" EXP_OK ",\"nbf\":1600000000,\"iat\":1600000000")),
-                     OI_OK);
+    assert_int_equal(DECIDE_DEFAULT(WITH_TIMES("\"exp\":" EXP_OK ",\"nbf\":1600000000,\"iat\":1600000000")), OI_OK);
 }
 
 /* ---- issuer ---- */
@@ -252,8 +249,7 @@ static void test_issuer_different(void **state)
 
 static void test_issuer_longer(void **state)
 {
-    assert_int_equal(DECIDE(WITH_ISS("https://hydra.example.evil"), "issuer=https://hydra.example"),
-                     OI_ISSUER);
+    assert_int_equal(DECIDE(WITH_ISS("https://hydra.example.evil"), "issuer=https://hydra.example"), OI_ISSUER);
 }
 
 static void test_issuer_shorter(void **state)
@@ -458,16 +454,16 @@ static void test_user_empty_user_empty_sub(void **state)
 
 static void test_user_claim_ext_path(void **state)
 {
-    assert_int_equal(decide_for((const char *const[]){"user_claim=ext.unix_user", NULL}, "alice", NULL,
-                                EXT_USER("\"alice\"")),
-                     OI_OK);
+    assert_int_equal(
+        decide_for((const char *const[]){"user_claim=ext.unix_user", NULL}, "alice", NULL, EXT_USER("\"alice\"")),
+        OI_OK);
 }
 
 static void test_user_claim_ext_path_different(void **state)
 {
-    assert_int_equal(decide_for((const char *const[]){"user_claim=ext.unix_user", NULL}, "alice", NULL,
-                                EXT_USER("\"bob\"")),
-                     OI_USER_MISMATCH);
+    assert_int_equal(
+        decide_for((const char *const[]){"user_claim=ext.unix_user", NULL}, "alice", NULL, EXT_USER("\"bob\"")),
+        OI_USER_MISMATCH);
 }
 
 static void test_user_claim_sub_ignored_when_path_set(void **state)
@@ -480,16 +476,16 @@ static void test_user_claim_sub_ignored_when_path_set(void **state)
 
 static void test_user_claim_not_string(void **state)
 {
-    assert_int_equal(decide_for((const char *const[]){"user_claim=ext.unix_user", NULL}, "1000", NULL,
-                                EXT_USER("1000")),
-                     OI_USER_MISMATCH);
+    assert_int_equal(
+        decide_for((const char *const[]){"user_claim=ext.unix_user", NULL}, "1000", NULL, EXT_USER("1000")),
+        OI_USER_MISMATCH);
 }
 
 static void test_user_claim_array(void **state)
 {
-    assert_int_equal(decide_for((const char *const[]){"user_claim=ext.unix_user", NULL}, "alice", NULL,
-                                EXT_USER("[\"alice\"]")),
-                     OI_USER_MISMATCH);
+    assert_int_equal(
+        decide_for((const char *const[]){"user_claim=ext.unix_user", NULL}, "alice", NULL, EXT_USER("[\"alice\"]")),
+        OI_USER_MISMATCH);
 }
 
 static void test_user_claim_ext_missing(void **state)
@@ -520,8 +516,7 @@ static void test_expired_before_user(void **state)
 
 /* ---- oi_expand_scopes ---- */
 
-static enum oi_reason expand(const char *list, const char *user, const char *service, const char *host,
-                             char **out)
+static enum oi_reason expand(const char *list, const char *user, const char *service, const char *host, char **out)
 {
     struct oi_strlist l = {0};
     if (list[0] != '\0')
@@ -965,8 +960,7 @@ static void test_az_required_service_template(void **state)
 static void test_az_required_service_template_other(void **state)
 {
     enum oi_grant g;
-    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=pam:%s"), .service = "sudo", .scope = "pam:sshd"),
-                     OI_SCOPE);
+    assert_int_equal(AZ(&g, .args = OPTS("required_scopes=pam:%s"), .service = "sudo", .scope = "pam:sshd"), OI_SCOPE);
 }
 
 /* ---- any_scopes ---- */
@@ -1089,8 +1083,7 @@ static void test_az_regex_group_not_whole_match(void **state)
 static void test_az_regex_no_group(void **state)
 {
     enum oi_grant g;
-    assert_int_equal(AZ(&g, .args = OPTS("user_regex=svc-[a-z]+"), .claim = "svc-deploy", .user = "svc-deploy"),
-                     OI_OK);
+    assert_int_equal(AZ(&g, .args = OPTS("user_regex=svc-[a-z]+"), .claim = "svc-deploy", .user = "svc-deploy"), OI_OK);
     assert_int_equal(g, OI_GRANT_REGEX);
 }
 
@@ -1163,8 +1156,8 @@ static void test_az_map_no_line(void **state)
 static void test_az_map_literal_scope_missing(void **state)
 {
     enum oi_grant g;
-    assert_int_equal(AZ(&g, .map = "alice@example.com root scope=sudo\n", .claim = "alice@example.com",
-                        .user = "root", .scope = "openid"),
+    assert_int_equal(AZ(&g, .map = "alice@example.com root scope=sudo\n", .claim = "alice@example.com", .user = "root",
+                        .scope = "openid"),
                      OI_SCOPE);
 }
 
@@ -1178,8 +1171,8 @@ static void test_az_map_glob_scope_missing(void **state)
 static void test_az_map_scope_granted(void **state)
 {
     enum oi_grant g;
-    assert_int_equal(AZ(&g, .map = "alice@example.com root scope=sudo\n", .claim = "alice@example.com",
-                        .user = "root", .scope = "openid sudo"),
+    assert_int_equal(AZ(&g, .map = "alice@example.com root scope=sudo\n", .claim = "alice@example.com", .user = "root",
+                        .scope = "openid sudo"),
                      OI_OK);
     assert_int_equal(g, OI_GRANT_MAP_LITERAL);
 }
@@ -1220,9 +1213,9 @@ static void test_az_map_client_not_allowed_by_config(void **state)
 {
     /* a map line's client= narrows allowed_clients, it never widens it */
     enum oi_grant g;
-    assert_int_equal(AZ(&g, .map = "deploy@ci deploy client=ci\n", .claim = "deploy@ci", .user = "deploy",
-                        .client = "ci"),
-                     OI_CLIENT);
+    assert_int_equal(
+        AZ(&g, .map = "deploy@ci deploy client=ci\n", .claim = "deploy@ci", .user = "deploy", .client = "ci"),
+        OI_CLIENT);
 }
 
 /* ---- mapping: user_regex and user_map together ---- */
@@ -1368,8 +1361,8 @@ static void test_floor_min_uid_zero_claim_root(void **state)
 static void test_floor_min_uid_zero_glob_root(void **state)
 {
     enum oi_grant g;
-    assert_int_equal(AZ(&g, .args = OPTS("min_uid=0"), .map = "* root\n", .claim = "alice@example.com",
-                        .user = "root", .account = true),
+    assert_int_equal(AZ(&g, .args = OPTS("min_uid=0"), .map = "* root\n", .claim = "alice@example.com", .user = "root",
+                        .account = true),
                      OI_ROOT_DENIED);
 }
 
@@ -1602,11 +1595,10 @@ static void test_cfg_user_map_kept(void **state)
 
 /* ---- oi_policy_check and oi_facts_from_info with a map ---- */
 
-#define EMAIL_ANSWER                                                                                                 \
+#define EMAIL_ANSWER \
     WITH_SUB(",\"sub\":\"5f0c6a1e\",\"email\":\"alice@example.com\",\"scope\":\"openid ssh\",\"iat\":1700000000")
 
-static enum oi_reason check_answer(const char *json, const char *map_text, struct oi_facts *facts,
-                                   enum oi_grant *grant)
+static enum oi_reason check_answer(const char *json, const char *map_text, struct oi_facts *facts, enum oi_grant *grant)
 {
     struct oi_config cfg;
     load_ok(OPTS("user_claim=email"), &cfg);

@@ -21,8 +21,8 @@
 
 #define HYDRA "admin_url=https://hydra.example", "allowed_clients=cli"
 #define HYDRA_V1 "flavor=hydra-v1", HYDRA
-#define RFC7662 "flavor=rfc7662", "introspect_url=https://op.example/token/introspection", "auth=none", \
-                "allowed_clients=cli"
+#define RFC7662 \
+    "flavor=rfc7662", "introspect_url=https://op.example/token/introspection", "auth=none", "allowed_clients=cli"
 
 static enum oi_reason check(const char *const *args, const char *token)
 {

@@ -501,8 +501,7 @@ static void test_reason_pam_codes(void **state)
     for (size_t i = 0; i < N_REASONS; i++) {
         int got = oi_reason_pam_code(reason_table[i].r);
         if (got != reason_table[i].pam)
-            fail_msg("reason %s: PAM code %d, expected %d", reason_table[i].name, got,
-                     reason_table[i].pam);
+            fail_msg("reason %s: PAM code %d, expected %d", reason_table[i].name, got, reason_table[i].pam);
     }
 }
 
@@ -516,7 +515,7 @@ static void test_reason_out_of_range(void **state)
 {
     enum oi_reason past = (enum oi_reason)(OI_NOMEM + 1);
     enum oi_reason huge = (enum oi_reason)1000;
-    enum oi_reason neg = (enum oi_reason)-1;
+    enum oi_reason neg = (enum oi_reason) - 1;
     assert_string_equal(oi_reason_name(past), "unknown");
     assert_string_equal(oi_reason_name(huge), "unknown");
     assert_string_equal(oi_reason_name(neg), "unknown");
