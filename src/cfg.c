@@ -23,31 +23,16 @@ struct opt_def {
     long min, max;
 };
 
-#define STR(k)                                           \
-    {                                                    \
-#k, OPT_STR, offsetof(struct oi_config, k), 0, 0 \
-    }
+/* clang-format 14 would break these braced initializers apart. */
+/* clang-format off */
+#define STR(k) {#k, OPT_STR, offsetof(struct oi_config, k), 0, 0}
 /* A comma list of http(s) URLs into a struct oi_strlist: the servers, in failover order. */
-#define URLS(k, field)                                      \
-    {                                                       \
-        k, OPT_URL, offsetof(struct oi_config, field), 0, 0 \
-    }
-#define FLAG(k)                                           \
-    {                                                     \
-#k, OPT_FLAG, offsetof(struct oi_config, k), 0, 0 \
-    }
-#define LONG(k, lo, hi)                                     \
-    {                                                       \
-#k, OPT_LONG, offsetof(struct oi_config, k), lo, hi \
-    }
-#define LIST(k)                                           \
-    {                                                     \
-#k, OPT_LIST, offsetof(struct oi_config, k), 0, 0 \
-    }
-#define SPECIAL(k)              \
-    {                           \
-        k, OPT_SPECIAL, 0, 0, 0 \
-    }
+#define URLS(k, field) {k, OPT_URL, offsetof(struct oi_config, field), 0, 0}
+#define FLAG(k) {#k, OPT_FLAG, offsetof(struct oi_config, k), 0, 0}
+#define LONG(k, lo, hi) {#k, OPT_LONG, offsetof(struct oi_config, k), lo, hi}
+#define LIST(k) {#k, OPT_LIST, offsetof(struct oi_config, k), 0, 0}
+#define SPECIAL(k) {k, OPT_SPECIAL, 0, 0, 0}
+/* clang-format on */
 
 static const struct opt_def options[] = {
     SPECIAL("conf"),
