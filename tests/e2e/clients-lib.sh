@@ -268,10 +268,14 @@ client_home() {
         chown -R "$1:$(id -gn "$1")" "$2" && chmod 700 "$2" || { echo "FAIL: cannot set up $2 for $1"; exit 1; }
 }
 # as_client USER HOME LINE: LINE run by sh as USER, with a fresh environment (HOME, PATH, and the
-# words of $CLIENT_ENV), no tty, no stdin; output in $out, exit status in $rc.
+# words of $CLIENT_ENV), no tty, no stdin; output in $out, exit status in $rc. In a sanitizer
+# build the sanitizers' options pass too: sudo loads the ASan runtime late, with the module
+# (tests/hardening.mk), and refuses to without verify_asan_link_order=0.
 as_client() {
     # shellcheck disable=SC2086
     out=$(setsid -w timeout 60 setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups \
-        env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$2" LC_ALL=C.UTF-8 ${CLIENT_ENV:-} sh -c "$3" </dev/null 2>&1)
+        env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$2" LC_ALL=C.UTF-8 ${CLIENT_ENV:-} \
+        ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
+        sh -c "$3" </dev/null 2>&1)
     rc=$?
 }
