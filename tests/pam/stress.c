@@ -15,7 +15,8 @@
  * that is not a token) comes first.
  *
  * Environment: OI_STRESS_SERVICE (the PAM service), OI_STRESS_CASES (file of lines
- * "EXPECT USER TOKEN", EXPECT one of ok, auth_err, user_unknown), OI_STRESS_CONTROL (the stand-in's
+ * "EXPECT USER TOKEN [# WHAT]", EXPECT one of ok, auth_err, user_unknown, WHAT the case in words
+ * for the lines that report a wrong decision), OI_STRESS_CONTROL (the stand-in's
  * control port: its request log is cleared now and then so that it does not grow for hours),
  * OI_STRESS_PIN (optional: dlopen this module first and keep it, for leak stacks with names).
  * Sizes are reported, never asserted. Exit 0 when every decision was right. */
@@ -47,6 +48,7 @@ struct scase {
     char *user;
     char *token;
     char *sub, *client_id; /* expected in the exported environment when allowed */
+    char *what;            /* the case in words, for a wrong decision's line */
 };
 
 static struct scase *cases;
@@ -71,6 +73,52 @@ static void die(const char *fmt, ...)
     exit(2);
 }
 
+/* A PAM code as its name in <security/_pam_types.h>: a wrong decision reads "expected 7
+ * (PAM_AUTH_ERR), got 9 (PAM_AUTHINFO_UNAVAIL)", not just numbers. */
+static const char *pam_code_name(int rc)
+{
+#define PAM_CODE(c) \
+    case c:         \
+        return #c
+    switch (rc) {
+        PAM_CODE(PAM_SUCCESS);
+        PAM_CODE(PAM_OPEN_ERR);
+        PAM_CODE(PAM_SYMBOL_ERR);
+        PAM_CODE(PAM_SERVICE_ERR);
+        PAM_CODE(PAM_SYSTEM_ERR);
+        PAM_CODE(PAM_BUF_ERR);
+        PAM_CODE(PAM_PERM_DENIED);
+        PAM_CODE(PAM_AUTH_ERR);
+        PAM_CODE(PAM_CRED_INSUFFICIENT);
+        PAM_CODE(PAM_AUTHINFO_UNAVAIL);
+        PAM_CODE(PAM_USER_UNKNOWN);
+        PAM_CODE(PAM_MAXTRIES);
+        PAM_CODE(PAM_NEW_AUTHTOK_REQD);
+        PAM_CODE(PAM_ACCT_EXPIRED);
+        PAM_CODE(PAM_SESSION_ERR);
+        PAM_CODE(PAM_CRED_UNAVAIL);
+        PAM_CODE(PAM_CRED_EXPIRED);
+        PAM_CODE(PAM_CRED_ERR);
+        PAM_CODE(PAM_NO_MODULE_DATA);
+        PAM_CODE(PAM_CONV_ERR);
+        PAM_CODE(PAM_AUTHTOK_ERR);
+        PAM_CODE(PAM_AUTHTOK_RECOVERY_ERR);
+        PAM_CODE(PAM_AUTHTOK_LOCK_BUSY);
+        PAM_CODE(PAM_AUTHTOK_DISABLE_AGING);
+        PAM_CODE(PAM_TRY_AGAIN);
+        PAM_CODE(PAM_IGNORE);
+        PAM_CODE(PAM_ABORT);
+        PAM_CODE(PAM_AUTHTOK_EXPIRED);
+        PAM_CODE(PAM_MODULE_UNKNOWN);
+        PAM_CODE(PAM_BAD_ITEM);
+        PAM_CODE(PAM_CONV_AGAIN);
+        PAM_CODE(PAM_INCOMPLETE);
+    default:
+        return "not a PAM code";
+    }
+#undef PAM_CODE
+}
+
 static int code_of(const char *name)
 {
     if (strcmp(name, "ok") == 0)
@@ -82,17 +130,24 @@ static int code_of(const char *name)
     die("unknown expectation %s", name);
 }
 
-/* Lines: EXPECT USER TOKEN [SUB CLIENT_ID] */
+/* Lines: EXPECT USER TOKEN [SUB CLIENT_ID] [# WHAT] */
 static void load_cases(const char *path)
 {
     FILE *f = fopen(path, "r");
     char line[8192];
+    unsigned lineno = 0;
     if (f == NULL)
         die("cannot open %s", path);
     while (fgets(line, sizeof(line), f)) {
         char *save = NULL;
         char *w[5] = {0};
+        lineno++;
         line[strcspn(line, "\n")] = '\0';
+        char *what = strstr(line, " # ");
+        if (what != NULL) {
+            *what = '\0';
+            what += 3;
+        }
         w[0] = strtok_r(line, " ", &save);
         for (int i = 1; i < 5 && w[i - 1]; i++)
             w[i] = strtok_r(NULL, " ", &save);
@@ -109,6 +164,12 @@ static void load_cases(const char *path)
         c->token = strdup(w[2]);
         c->sub = w[3] ? strdup(w[3]) : strdup(w[1]);
         c->client_id = w[4] ? strdup(w[4]) : strdup("ssh-cli");
+        if (what != NULL)
+            c->what = strdup(what);
+        else if (asprintf(&c->what, "the case of line %u of %s", lineno, path) < 0)
+            c->what = NULL;
+        if (c->user == NULL || c->token == NULL || c->sub == NULL || c->client_id == NULL || c->what == NULL)
+            die("%s", "out of memory");
     }
     fclose(f);
     valid_idx = calloc(n_cases, sizeof(size_t));
@@ -153,28 +214,38 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
     return PAM_SUCCESS;
 }
 
-static void report(unsigned long worker, unsigned long round, const struct scase *c, const char *what,
-                   int got)
+/* One wrong decision: counted, and the first 20 printed as "WRONG: worker W round R: USER with
+ * WHAT: " and the rest of the line. */
+static void wrong_decision(unsigned long worker, unsigned long round, const struct scase *c, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void wrong_decision(unsigned long worker, unsigned long round, const struct scase *c, const char *fmt, ...)
 {
+    va_list ap;
     if (atomic_fetch_add(&wrong, 1) >= 20)
         return;
     pthread_mutex_lock(&print_lock);
-    fprintf(stderr, "WRONG: worker %lu round %lu user %s (expected %d): %s: %d\n", worker, round,
-            c->user, c->expect, what, got);
+    fprintf(stderr, "WRONG: worker %lu round %lu: %s with %s: ", worker, round, c->user, c->what);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
     pthread_mutex_unlock(&print_lock);
 }
 
-static void env_is(pam_handle_t *pamh, const char *name, const char *want, unsigned long worker,
-                   unsigned long round, const struct scase *c)
+/* call (pam_authenticate, ...) returned got where want was right. */
+static void wrong_code(unsigned long worker, unsigned long round, const struct scase *c, const char *call, int want,
+                       int got)
+{
+    wrong_decision(worker, round, c, "%s: expected %d (%s), got %d (%s)", call, want, pam_code_name(want), got,
+                   pam_code_name(got));
+}
+
+static void env_is(pam_handle_t *pamh, const char *name, const char *want, unsigned long worker, unsigned long round,
+                   const struct scase *c)
 {
     const char *v = pam_getenv(pamh, name);
-    if (v == NULL || strcmp(v, want) != 0) {
-        pthread_mutex_lock(&print_lock);
-        fprintf(stderr, "WRONG: worker %lu round %lu: %s is '%s', wanted '%s'\n", worker, round, name,
-                v ? v : "(unset)", want);
-        pthread_mutex_unlock(&print_lock);
-        report(worker, round, c, name, -1);
-    }
+    if (v == NULL || strcmp(v, want) != 0)
+        wrong_decision(worker, round, c, "allowed, but %s is '%s', expected '%s'", name, v ? v : "(unset)", want);
 }
 
 static void login_case(unsigned long worker, unsigned long round, const struct scase *c);
@@ -191,8 +262,8 @@ static void login(unsigned long worker, unsigned long round)
  * own files backend reads the file on each lookup and has no such race. */
 static void warm_up(void)
 {
-    static char user[] = "alice", token[] = "not-a-token";
-    const struct scase c = {PAM_AUTH_ERR, user, token, NULL, NULL};
+    static char user[] = "alice", token[] = "not-a-token", what[] = "a secret not shaped like a token (warm-up)";
+    const struct scase c = {PAM_AUTH_ERR, user, token, NULL, NULL, what};
     (void)getpwnam(user);
     login_case(0, 0, &c);
     atomic_store(&logins, 0);
@@ -211,22 +282,23 @@ static void login_case(unsigned long worker, unsigned long round, const struct s
 #endif
         rc = pam_start(service, c->user, &pc, &pamh);
     if (rc != PAM_SUCCESS) {
-        report(worker, round, c, "pam_start", rc);
+        wrong_code(worker, round, c, "pam_start", PAM_SUCCESS, rc);
         return;
     }
     rc = pam_authenticate(pamh, PAM_SILENT);
     atomic_fetch_add(&logins, 1);
     if (rc != c->expect) {
-        report(worker, round, c, "pam_authenticate", rc);
+        wrong_code(worker, round, c, "pam_authenticate", c->expect, rc);
     } else if (rc == PAM_SUCCESS) {
         atomic_fetch_add(&allowed, 1);
         rc = pam_acct_mgmt(pamh, PAM_SILENT);
         if (rc != PAM_SUCCESS)
-            report(worker, round, c, "pam_acct_mgmt", rc);
+            wrong_code(worker, round, c, "pam_acct_mgmt", PAM_SUCCESS, rc);
         env_is(pamh, "OAUTH2_SUB", c->sub, worker, round, c);
         env_is(pamh, "OAUTH2_CLIENT_ID", c->client_id, worker, round, c);
     } else if (pam_getenv(pamh, "OAUTH2_SUB") != NULL) {
-        report(worker, round, c, "OAUTH2_SUB set after a refusal", rc);
+        wrong_decision(worker, round, c, "refused with %d (%s), yet OAUTH2_SUB is set to '%s'", rc, pam_code_name(rc),
+                       pam_getenv(pamh, "OAUTH2_SUB"));
     }
     pam_end(pamh, rc);
 }
@@ -383,7 +455,8 @@ static int run_soak(unsigned long n)
     }
     long end = rss_kb();
     printf("soak: rss at start %ld kB, after warm-up %ld kB, at end %ld kB: %+ld kB over %lu logins "
-           "after warm-up\n", start, warmed, end, end - warmed, n - warm);
+           "after warm-up\n",
+           start, warmed, end, end - warmed, n - warm);
     return 0;
 }
 
@@ -424,13 +497,15 @@ int main(int argc, char **argv)
     double secs = now_s() - t0;
     long w = atomic_load(&wrong);
     printf("%s %s: %ld logins (%ld allowed in this process) in %.1f s (%.0f/s), %ld wrong decisions, "
-           "rss %ld kB\n", w ? "FAIL" : "PASS", argv[1], atomic_load(&logins), atomic_load(&allowed), secs,
+           "rss %ld kB\n",
+           w ? "FAIL" : "PASS", argv[1], atomic_load(&logins), atomic_load(&allowed), secs,
            (double)atomic_load(&logins) / secs, w, rss_kb());
     for (size_t i = 0; i < n_cases; i++) {
         free(cases[i].user);
         free(cases[i].token);
         free(cases[i].sub);
         free(cases[i].client_id);
+        free(cases[i].what);
     }
     free(cases);
     free(valid_idx);
