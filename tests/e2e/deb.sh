@@ -167,6 +167,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 rm -rf "$RUN" && mkdir -p "$RUN/src" && chmod 700 "$RUN"
+: >"$RUN/src/.not-test-output" # a source tree: tests/e2e/secrets_scan.py reads none of it
 
 # ---- the release tarball, unpacked under the build directory --------------------------------
 # dpkg-buildpackage writes into the parent of the tree it builds: $RUN/src, never the source tree.

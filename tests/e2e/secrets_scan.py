@@ -17,7 +17,9 @@ under BUILDDIR/tests/run except
   * what a server recorded it received, which must hold the token: requests.json, *.sent;
   * third-party code (npm/);
   * files matching a glob listed in a ".secret-stores" file of their directory (one pattern per
-    line), for tests that keep other secret stores.
+    line), for tests that keep other secret stores;
+  * directories holding a file ".not-test-output" (a copy of the source tree, as
+    tests/e2e/deb.sh unpacks): neither secrets nor logs, whose Makefile.in is no *.in store.
 
 A leak is a whole secret, or any 24-character piece of one with at least 8 distinct characters
 (a truncated or partly escaped copy), or any token-shaped string (Hydra ory_at_/ory_rt_/ory_ac_
@@ -61,10 +63,14 @@ def read_text(path):
         return fh.read(MAX_FILE).decode("utf-8", "surrogateescape")
 
 
+def not_test_output(root, d):
+    return os.path.isfile(os.path.join(root, d, ".not-test-output"))
+
+
 def secret_files(run):
     """(path, [secrets]) for each secret store the tests wrote."""
     for root, dirs, files in os.walk(run):
-        dirs[:] = [d for d in dirs if d not in ("npm", "node_modules")]
+        dirs[:] = [d for d in dirs if d not in ("npm", "node_modules") and not not_test_output(root, d)]
         for name in files:
             path = os.path.join(root, name)
             if os.path.islink(path) or not os.path.isfile(path):
@@ -107,7 +113,7 @@ def corpus(build):
             if name.endswith((".log", ".trs")) and os.path.isfile(path) and name != "secrets.log":
                 out.append(path)
     for root, dirs, files in os.walk(run):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not not_test_output(root, d))
         declared = declared_stores(root)
         for name in sorted(files):
             path = os.path.join(root, name)
@@ -161,7 +167,7 @@ class Scanner:
 
 def self_check(scanner, secrets):
     """The scanner finds a planted secret, whole and cut to 30 characters inside a log line."""
-    long_ones = [s for s in secrets if len(s) >= 40 and len(set(s)) >= MIN_DISTINCT]
+    long_ones = [s for s in secrets if len(s) >= 40 and len(set(s)) >= MIN_DISTINCT and not re.search(r"\s", s)]
     if not long_ones:
         return True
     s = long_ones[0]
