@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,17 +88,6 @@ struct parse_state {
     const char *where;
 };
 
-enum oi_reason oi_config_fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    snprintf(err->where, sizeof(err->where), "%s", where);
-    snprintf(err->key, sizeof(err->key), "%s", key);
-    va_start(ap, fmt);
-    vsnprintf(err->what, sizeof(err->what), fmt, ap);
-    va_end(ap);
-    return OI_CONFIG;
-}
-
 const char *oi_flavor_name(enum oi_flavor f)
 {
     switch (f) {
@@ -151,14 +139,6 @@ static bool parse_flag(const char *value, bool *out)
         if (strcmp(value, no[i]) == 0)
             return *out = false, true;
     }
-    return false;
-}
-
-static bool has_control(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-            return true;
     return false;
 }
 
@@ -279,7 +259,7 @@ static enum oi_reason apply_option(struct oi_config *cfg, struct parse_state *st
         return rc;
     }
     case OPT_STR:
-        if (has_control(value))
+        if (oi_has_control(value))
             return oi_config_fail(err, st->where, key, "contains control characters");
         return oi_set_string(field, value);
     }
@@ -419,7 +399,15 @@ static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st,
     cfg->pass = st->use_first_pass ? OI_PASS_USE_FIRST : st->try_first_pass ? OI_PASS_TRY_FIRST : OI_PASS_PROMPT;
     if (!is_set(st, "auth"))
         cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
-    enum oi_reason rc = oi_servers_derive(cfg, err);
+    enum oi_reason rc = oi_servers_derive(cfg->flavor, &cfg->admin_urls, &cfg->introspect_urls, &cfg->endpoints,
+                                          &cfg->admin_bases, err);
+    /* The first of each (cfg.h). */
+    if (rc == 0 && cfg->admin_urls.n > 0)
+        rc = oi_set_string(&cfg->admin_url, cfg->admin_urls.items[0]);
+    if (rc == 0)
+        rc = oi_set_string(&cfg->introspect_url, cfg->endpoints.items[0]);
+    if (rc == 0 && cfg->admin_bases.n > 0)
+        rc = oi_set_string(&cfg->admin_base, cfg->admin_bases.items[0]);
     if (rc == 0)
         rc = check_cache(cfg, st, err);
     if (rc != 0)
@@ -583,58 +571,4 @@ void oi_config_free(struct oi_config *cfg)
     oi_strlist_free(&cfg->introspect_urls);
     oi_strlist_free(&cfg->endpoints);
     oi_strlist_free(&cfg->admin_bases);
-}
-
-enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err)
-{
-    const struct {
-        const char *key, *path;
-        enum oi_path_kind kind;
-    } files[] = {
-        {"ca_file", cfg->ca_file, OI_PATH_FILE},
-        {"ca_dir", cfg->ca_dir, OI_PATH_DIR},
-        {"client_cert", cfg->client_cert, OI_PATH_FILE},
-        {"client_key", cfg->client_key, OI_PATH_SECRET},
-        /* sha256//... pins a hash, anything else names a file */
-        {"pinned_pubkey",
-         cfg->pinned_pubkey && !oi_skip_prefix(cfg->pinned_pubkey, "sha256//") ? cfg->pinned_pubkey : NULL,
-         OI_PATH_FILE},
-    };
-    memset(err, 0, sizeof(*err));
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        if (files[i].path == NULL ||
-            oi_check_trusted_path(files[i].path, files[i].kind, err->what, sizeof(err->what)) == 0)
-            continue;
-        snprintf(err->where, sizeof(err->where), "settings");
-        snprintf(err->key, sizeof(err->key), "%s", files[i].key);
-        return OI_CONFIG;
-    }
-    return OI_OK;
-}
-
-enum oi_reason oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err)
-{
-    size_t len = 0;
-    memset(err, 0, sizeof(*err));
-    snprintf(err->where, sizeof(err->where), "%s", cfg->secret_file);
-    snprintf(err->key, sizeof(err->key), "secret_file");
-    enum oi_reason rc = oi_read_trusted_file(cfg->secret_file, true, OI_SECRET_MAX_BYTES, secret, &len, err);
-    if (rc != 0)
-        return rc;
-    if (len > 0 && (*secret)[len - 1] == '\n')
-        (*secret)[--len] = '\0';
-    if (len > 0 && (*secret)[len - 1] == '\r')
-        (*secret)[--len] = '\0';
-    const char *why = NULL;
-    if (len == 0)
-        why = "is empty";
-    else if (memchr(*secret, '\0', len) != NULL || has_control(*secret))
-        why = "must be one line without control characters";
-    if (why != NULL) {
-        oi_wipe(*secret, len); /* all of it: an embedded NUL would stop oi_free_secret early */
-        oi_free_secret(secret);
-        snprintf(err->what, sizeof(err->what), "%s %s", cfg->secret_file, why);
-        return OI_CONFIG;
-    }
-    return OI_OK;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <regex.h>
 #include "reason.h"
+#include "servers.h"
 #include "util.h"
 
 #define OI_DEFAULT_CONF "/etc/security/pam_oauth2_introspect.conf"
@@ -13,9 +14,7 @@
 #define OI_DEFAULT_STATE_DIR "/var/lib/pam_oauth2_introspect"
 #define OI_CONF_MAX_BYTES (64 * 1024)
 #define OI_SECRET_MAX_BYTES 4096
-#define OI_MAX_SERVERS 8 /* URLs in one admin_url or introspect_url list */
 
-enum oi_flavor { OI_FLAVOR_HYDRA, OI_FLAVOR_HYDRA_V1, OI_FLAVOR_RFC7662 };
 enum oi_auth { OI_AUTH_NONE, OI_AUTH_BASIC, OI_AUTH_POST, OI_AUTH_BEARER };
 enum oi_pass { OI_PASS_PROMPT, OI_PASS_USE_FIRST, OI_PASS_TRY_FIRST };
 /* revoke_on_close: bits for what pam_sm_close_session revokes (0: nothing). */
@@ -88,21 +87,8 @@ void oi_config_free(struct oi_config *cfg);
  * OI_CONFIG with err. (Options from the conf file are shared with the auth line and fine.) */
 enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err);
 
-/* The files libcurl reads by itself (ca_file, ca_dir, client_cert, client_key, a pinned_pubkey
- * file) must be what only root can change, like every file the module reads: OI_OK, or
- * OI_CONFIG with err naming the option. Checked before each request, not at load: acct_mgmt
- * sends none. */
-enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err);
-
-/* Read the secret file into *secret (caller wipes with oi_free_secret). OI_OK, OI_CONFIG with
- * err, OI_NOMEM. */
-enum oi_reason oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err);
-
 const char *oi_flavor_name(enum oi_flavor f);
 
-/* Fill err (where, key, what) for a configuration error; OI_CONFIG, for return. */
-enum oi_reason oi_config_fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 const char *oi_auth_name(enum oi_auth a);
 
 #endif

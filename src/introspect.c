@@ -2,6 +2,7 @@
 
 #include "introspect.h"
 #include "http.h"
+#include "cfg_files.h"
 #include "servers.h"
 
 #include <stdio.h>
@@ -33,7 +34,7 @@ static enum oi_reason classify_answer(const struct oi_config *cfg, const char *u
         return OI_BAD_ANSWER;
     }
     char err[128], what[320];
-    const char *hint = oi_servers_status_hint(cfg, resp->status);
+    const char *hint = oi_servers_status_hint(cfg->flavor, resp->status);
     server_error(resp, err, sizeof(err));
     if (resp->status >= 300 && resp->status < 400) {
         char loc[300];

@@ -4,6 +4,7 @@
 #include "answer.h"
 #include "http.h"
 #include "introspect.h"
+#include "cfg_files.h"
 #include "servers.h"
 
 #include <stdio.h>
@@ -78,7 +79,7 @@ static void describe_answer(const struct oi_http_response *resp, const struct oi
 {
     char err[128], desc[300];
     oi_answer_error(resp->body, resp->len, err, sizeof(err), desc, sizeof(desc));
-    const char *hint = oi_servers_status_hint(cfg, resp->status);
+    const char *hint = oi_servers_status_hint(cfg->flavor, resp->status);
     char loc[300] = "";
     if (resp->status >= 300 && resp->status < 400)
         oi_printable(loc, sizeof(loc), resp->location, strlen(resp->location));

@@ -6,14 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool has_control_or_space(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s <= 0x20 || (unsigned char)*s == 0x7f)
-            return true;
-    return false;
-}
-
 /* What follows "scheme://" up to the path: a host name or IPv4 address, or an IPv6 address in
  * brackets, and an optional port 1-65535. No "user:password@": the URL is logged. A host that
  * no resolver would take fails here, with the key named, instead of at every login. */
@@ -59,7 +51,8 @@ enum oi_reason oi_servers_parse(const char *value, struct oi_strlist *list, char
         const char *host = oi_skip_prefix(l.items[j], "https://");
         if (host == NULL)
             host = oi_skip_prefix(l.items[j], "http://");
-        if (has_control_or_space(l.items[j]) || host == NULL || !url_authority_ok(host) || strlen(l.items[j]) > 2000)
+        if (oi_has_control(l.items[j]) || strchr(l.items[j], ' ') != NULL || host == NULL || !url_authority_ok(host) ||
+            strlen(l.items[j]) > 2000)
             rc = OI_CONFIG;
     }
     if (rc == OI_OK && l.n > OI_MAX_SERVERS) {
@@ -103,12 +96,13 @@ static enum oi_reason list_append(struct oi_strlist *l, char *item)
     return OI_OK;
 }
 
-enum oi_reason oi_servers_derive(struct oi_config *cfg, struct oi_config_error *err)
+enum oi_reason oi_servers_derive(enum oi_flavor flavor, const struct oi_strlist *admin, const struct oi_strlist *intro,
+                                 struct oi_strlist *endpoints, struct oi_strlist *admin_bases,
+                                 struct oi_config_error *err)
 {
     const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
-    const struct oi_strlist *admin = &cfg->admin_urls, *intro = &cfg->introspect_urls;
     enum oi_reason rc = OI_OK;
-    if (cfg->flavor == OI_FLAVOR_RFC7662) {
+    if (flavor == OI_FLAVOR_RFC7662) {
         if (admin->n > 0)
             return oi_config_fail(err, w, "admin_url", "is for the Hydra flavours; rfc7662 takes introspect_url");
         if (intro->n == 0)
@@ -118,42 +112,36 @@ enum oi_reason oi_servers_derive(struct oi_config *cfg, struct oi_config_error *
     } else if (admin->n == 0 && intro->n == 0) {
         return oi_config_fail(err, w, "admin_url", "is required (or introspect_url)");
     }
-    const char *path = cfg->flavor == OI_FLAVOR_HYDRA ? "/admin/oauth2/introspect" : "/oauth2/introspect";
+    const char *path = flavor == OI_FLAVOR_HYDRA ? "/admin/oauth2/introspect" : "/oauth2/introspect";
     for (size_t i = 0; rc == 0 && i < admin->n; i++) {
-        rc = list_append(&cfg->endpoints, trimmed_url(admin->items[i], strlen(admin->items[i]), path));
+        rc = list_append(endpoints, trimmed_url(admin->items[i], strlen(admin->items[i]), path));
         if (rc == 0)
-            rc = list_append(&cfg->admin_bases, trimmed_url(admin->items[i], strlen(admin->items[i]), ""));
+            rc = list_append(admin_bases, trimmed_url(admin->items[i], strlen(admin->items[i]), ""));
     }
     for (size_t i = 0; rc == 0 && i < intro->n; i++)
-        rc = list_append(&cfg->endpoints, strdup(intro->items[i]));
+        rc = list_append(endpoints, strdup(intro->items[i]));
     static const char *suffixes[] = {"/admin/oauth2/introspect", "/oauth2/introspect"};
-    bool all_known = cfg->flavor != OI_FLAVOR_RFC7662;
+    bool all_known = flavor != OI_FLAVOR_RFC7662;
     for (size_t i = 0; rc == 0 && all_known && i < intro->n; i++) {
         const char *url = intro->items[i];
-        size_t n = strlen(url), j = cfg->flavor == OI_FLAVOR_HYDRA ? 0 : 1;
+        size_t n = strlen(url), j = flavor == OI_FLAVOR_HYDRA ? 0 : 1;
         for (; j < 2; j++) {
             size_t sl = strlen(suffixes[j]);
             if (n > sl && strcmp(url + n - sl, suffixes[j]) == 0) {
-                rc = list_append(&cfg->admin_bases, strndup(url, n - sl));
+                rc = list_append(admin_bases, strndup(url, n - sl));
                 break;
             }
         }
         all_known = j < 2;
     }
     if (rc == 0 && !all_known)
-        oi_strlist_free(&cfg->admin_bases);
-    if (rc == 0 && admin->n > 0)
-        rc = oi_set_string(&cfg->admin_url, admin->items[0]);
-    if (rc == 0)
-        rc = oi_set_string(&cfg->introspect_url, cfg->endpoints.items[0]);
-    if (rc == 0 && cfg->admin_bases.n > 0)
-        rc = oi_set_string(&cfg->admin_base, cfg->admin_bases.items[0]);
+        oi_strlist_free(admin_bases);
     return rc;
 }
 
-const char *oi_servers_status_hint(const struct oi_config *cfg, long status)
+const char *oi_servers_status_hint(enum oi_flavor flavor, long status)
 {
-    bool hydra = cfg->flavor == OI_FLAVOR_HYDRA, v1 = cfg->flavor == OI_FLAVOR_HYDRA_V1;
+    bool hydra = flavor == OI_FLAVOR_HYDRA, v1 = flavor == OI_FLAVOR_HYDRA_V1;
     if (status >= 300 && status < 400) {
         /* Hydra 2.0-2.3 redirect the pre-2.0 paths to /admin/...; the target is often wrong. */
         return v1      ? "redirects are not followed; Hydra 2 and later serve the admin API under /admin: "

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,25 @@ bool oi_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
         return false;
     *out = (int64_t)v;
     return true;
+}
+
+enum oi_reason oi_config_fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    snprintf(err->where, sizeof(err->where), "%s", where);
+    snprintf(err->key, sizeof(err->key), "%s", key);
+    va_start(ap, fmt);
+    vsnprintf(err->what, sizeof(err->what), fmt, ap);
+    va_end(ap);
+    return OI_CONFIG;
+}
+
+bool oi_has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return true;
+    return false;
 }
 
 bool oi_str_eq(const char *a, size_t alen, const char *b)

@@ -16,6 +16,10 @@ struct oi_config_error {
     char what[2200]; /* room for two paths of a message: never cut the cause off */
 };
 
+/* Fill err (where, key, what) for a configuration error; OI_CONFIG, for return. */
+enum oi_reason oi_config_fail(struct oi_config_error *err, const char *where, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Overwrite n bytes in a way the compiler may not drop. */
 void oi_wipe(void *p, size_t n);
 /* Wipe a NUL-terminated string, free it, and set the pointer to NULL. */
@@ -27,6 +31,9 @@ const char *oi_skip_prefix(const char *arg, const char *prefix);
 /* Whole-string decimal integer in [min, max]; false on sign, junk, overflow. */
 bool oi_parse_long(const char *s, long min, long max, long *out);
 bool oi_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* Does s hold a control character (below 0x20, or DEL)? */
+bool oi_has_control(const char *s);
 
 /* Byte-for-byte equality of a counted string with a C string (embedded NULs never match). */
 bool oi_str_eq(const char *a, size_t alen, const char *b);

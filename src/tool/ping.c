@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "answer.h"
+#include "cfg_files.h"
 #include "cache.h"
 #include "http.h"
 #include "introspect.h"
@@ -165,7 +166,7 @@ static int ping_introspect(const struct oi_config *cfg, const char *secret, bool
              cfg->introspect_url, ct[0] ? ct : "none");
     } else {
         char what[400];
-        const char *hint = oi_servers_status_hint(cfg, r.status);
+        const char *hint = oi_servers_status_hint(cfg->flavor, r.status);
         if (r.status >= 300 && r.status < 400) {
             plain(e, sizeof(e), r.location);
             snprintf(what, sizeof(what), "HTTP %ld to %s", r.status, e);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cfg.h"
+#include "cfg_files.h"
 #include "unit_scratch.h"
 #include "util.h"
 

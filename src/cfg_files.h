@@ -1,0 +1,17 @@
+/* The files the configuration names, checked and read when a request needs them. */
+#ifndef OI_CFG_FILES_H
+#define OI_CFG_FILES_H
+
+#include "cfg.h"
+
+/* The files libcurl reads by itself (ca_file, ca_dir, client_cert, client_key, a pinned_pubkey
+ * file) must be what only root can change, like every file the module reads: OI_OK, or
+ * OI_CONFIG with err naming the option. Checked before each request, not at load: acct_mgmt
+ * sends none. */
+enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err);
+
+/* Read the secret file into *secret (caller wipes with oi_free_secret). OI_OK, OI_CONFIG with
+ * err, OI_NOMEM. */
+enum oi_reason oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err);
+
+#endif
