@@ -88,19 +88,6 @@ struct parse_state {
     const char *where;
 };
 
-const char *oi_flavor_name(enum oi_flavor f)
-{
-    switch (f) {
-    case OI_FLAVOR_HYDRA:
-        return "hydra";
-    case OI_FLAVOR_HYDRA_V1:
-        return "hydra-v1";
-    case OI_FLAVOR_RFC7662:
-        return "rfc7662";
-    }
-    return "?";
-}
-
 static const char *const auth_names[] = {
     [OI_AUTH_NONE] = "none", [OI_AUTH_BASIC] = "basic", [OI_AUTH_POST] = "post", [OI_AUTH_BEARER] = "bearer"};
 

@@ -87,8 +87,6 @@ void oi_config_free(struct oi_config *cfg);
  * OI_CONFIG with err. (Options from the conf file are shared with the auth line and fine.) */
 enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err);
 
-const char *oi_flavor_name(enum oi_flavor f);
-
 const char *oi_auth_name(enum oi_auth a);
 
 #endif

@@ -139,6 +139,19 @@ enum oi_reason oi_servers_derive(enum oi_flavor flavor, const struct oi_strlist 
     return rc;
 }
 
+const char *oi_flavor_name(enum oi_flavor f)
+{
+    switch (f) {
+    case OI_FLAVOR_HYDRA:
+        return "hydra";
+    case OI_FLAVOR_HYDRA_V1:
+        return "hydra-v1";
+    case OI_FLAVOR_RFC7662:
+        return "rfc7662";
+    }
+    return "?";
+}
+
 const char *oi_servers_status_hint(enum oi_flavor flavor, long status)
 {
     bool hydra = flavor == OI_FLAVOR_HYDRA, v1 = flavor == OI_FLAVOR_HYDRA_V1;

@@ -12,6 +12,7 @@
 
 /* What the servers speak: which endpoint paths, and which hints an HTTP status gives. */
 enum oi_flavor { OI_FLAVOR_HYDRA, OI_FLAVOR_HYDRA_V1, OI_FLAVOR_RFC7662 };
+const char *oi_flavor_name(enum oi_flavor f); /* as the flavor option spells it */
 
 /* A comma list of at most OI_MAX_SERVERS http(s) URLs into *list (replacing it). OI_OK,
  * OI_CONFIG with why, OI_NOMEM. */
