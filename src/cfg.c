@@ -77,6 +77,10 @@ static const struct opt_def options[] = {
     LONG(negative_ttl, 0, 3600),
     LONG(offline_grace, 0, 604800),
     LONG(cache_max_entries, 16, 1000000),
+    LONG(budget_per_minute, 0, 100000),
+    LONG(budget_burst, 1, 100000),
+    LONG(damp_after, 0, 10000),
+    LONG(damp_max, 10, 86400),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -110,6 +114,10 @@ static void set_defaults(struct oi_config *cfg)
     cfg->export_env = true;
     cfg->cache_ttl = 60;
     cfg->cache_max_entries = 4096;
+    cfg->budget_per_minute = 10; /* host_limits.h; the arithmetic: pam_oauth2_introspect.conf(5) */
+    cfg->budget_burst = 20;
+    cfg->damp_after = 5;
+    cfg->damp_max = 600;
 }
 
 static bool parse_flag(const char *value, bool *out)

@@ -76,6 +76,11 @@ struct oi_config {
     long negative_ttl;      /* seconds a refused answer is reused; 0: never */
     long offline_grace;     /* seconds a cached allow is honoured while the server is unreachable */
     long cache_max_entries; /* bound on the number of entries */
+    /* What the host may spend of the server on unknown tokens, in state_dir (host_limits.h). */
+    long budget_per_minute; /* requests the budget regains a minute; 0: no budget */
+    long budget_burst;      /* requests it holds at most */
+    long damp_after;        /* a source's refused requests before it is damped; 0: no damping */
+    long damp_max;          /* seconds a damping lasts at most */
 };
 
 /* Fill cfg from the conf file (conf= or the default path, if present) then argv. OI_OK,

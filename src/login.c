@@ -4,6 +4,7 @@
 #include "cache.h"
 #include "hostkey.h"
 #include "introspect.h"
+#include "host_limits.h"
 #include "precheck.h"
 
 #include <stdio.h>
@@ -222,6 +223,25 @@ static void explain_inactive(const struct oi_config *cfg, const struct oi_log *l
             shown);
 }
 
+/* What a decision after a request says of its source (host_limits.h): a refusal of the token is a
+ * strike; no usable answer is not the source's doing. */
+static enum oi_limits_result settled(enum oi_reason reason)
+{
+    switch (reason) {
+    case OI_OK:
+        return OI_LIMITS_ALLOWED;
+    case OI_UNAVAILABLE:
+    case OI_HTTP_STATUS:
+    case OI_BAD_ANSWER:
+    case OI_CONFIG:
+    case OI_NOMEM:
+    case OI_ACCOUNT_LOOKUP:
+        return OI_LIMITS_NO_ANSWER;
+    default:
+        return OI_LIMITS_REFUSED;
+    }
+}
+
 void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const struct oi_subject *subj,
                      const char *token, struct oi_outcome *out)
 {
@@ -229,6 +249,7 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const
     struct oi_usermap map = {0};
     struct oi_cache cache = {.dirfd = -1};
     struct oi_cache_entry entry = {0};
+    struct oi_limits_ticket ticket;
     enum oi_cache_state cached = OI_CE_NONE;
     char *scopes = NULL, *body = NULL;
     size_t body_len = 0;
@@ -240,6 +261,11 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const
         reason = look_up(&cache, cfg, lg, token, scopes, &entry, &cached, out);
     if (reason != OI_OK || decide_from_cache(cfg, &map, subj, &entry, cached, &info, out, &reason))
         goto out;
+    char source[OI_LIMITS_KEY];
+    oi_limits_source(source, subj->rhost, subj->user);
+    reason = oi_limits_admit(cfg, lg, source, oi_now_ms(), &ticket);
+    if (reason != OI_OK)
+        goto out;
     reason =
         oi_introspect(cfg, lg, cfg->cache_dir ? &cache : NULL, token, scopes, &info, &body, &body_len, &unreachable);
     if (reason == OI_OK) {
@@ -249,6 +275,7 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const
     } else if (unreachable) {
         reason = decide_offline(cfg, lg, &map, subj, &entry, cached, reason, &info, out);
     }
+    oi_limits_settle(cfg, lg, &ticket, settled(reason), oi_now_ms());
 out:
     if (reason == OI_INACTIVE)
         explain_inactive(cfg, lg, scopes);

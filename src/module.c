@@ -12,6 +12,7 @@
 #include "cfg.h"
 #include "export.h"
 #include "hostkey.h"
+#include "host_limits.h"
 #include "log.h"
 #include "login.h"
 #include "revoke.h"
@@ -193,9 +194,13 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
         goto done;
     }
     oi_short_hostname(host, sizeof(host));
-    struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host};
+    struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host, item_or_dash(pamh, PAM_RHOST)};
     oi_login_decide(&cfg, &lg, &subj, token, &out);
     audit(&lg, pamh, user, &out);
+    /* A damped source, or a flood that spent the budget, also waits before its next try (libpam
+     * applies the longest delay any module asked for, when the login fails). */
+    if (out.reason == OI_DAMPED || out.reason == OI_OVER_BUDGET)
+        pam_fail_delay(pamh, OI_FAIL_DELAY_US);
     rc = out.pam_code;
     if (rc == PAM_SUCCESS && cfg.export_env)
         rc = export_env(pamh, &cfg, &lg, user, subj.service, &out);
@@ -230,7 +235,7 @@ static int account(pam_handle_t *pamh, int argc, const char **argv)
     oi_short_hostname(host, sizeof(host));
     /* Re-checked now, not remembered: the map, the scopes or the clock may have moved on. */
     if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL && strcmp(user, rec->user) == 0) {
-        struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host};
+        struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host, item_or_dash(pamh, PAM_RHOST)};
         reason = oi_login_recheck(&cfg, &lg, &subj, &rec->facts);
     }
     if (reason != OI_OK) {

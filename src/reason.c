@@ -31,6 +31,8 @@ static const struct {
     [OI_UNAVAILABLE] = {"unavailable", PAM_AUTHINFO_UNAVAIL},
     [OI_HTTP_STATUS] = {"http_status", PAM_AUTHINFO_UNAVAIL},
     [OI_BAD_ANSWER] = {"bad_answer", PAM_AUTHINFO_UNAVAIL},
+    [OI_OVER_BUDGET] = {"over_budget", PAM_AUTHINFO_UNAVAIL},
+    [OI_DAMPED] = {"damped", PAM_AUTH_ERR},
     [OI_CONFIG] = {"config", PAM_SERVICE_ERR},
     [OI_NOMEM] = {"nomem", PAM_BUF_ERR},
 };

@@ -25,6 +25,8 @@ enum oi_reason {
     OI_UNAVAILABLE,    /* no answer: DNS, connect, TLS, timeout */
     OI_HTTP_STATUS,    /* an answer other than 200 (3xx, 4xx, 429, 5xx) */
     OI_BAD_ANSWER,     /* not one JSON object of the expected shape, or too large */
+    OI_OVER_BUDGET,    /* the host's request budget for unknown tokens is spent: nothing sent (host_limits.h) */
+    OI_DAMPED,         /* the source keeps sending refused tokens: nothing sent (host_limits.h) */
     OI_CONFIG,
     OI_NOMEM,
 };

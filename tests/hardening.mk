@@ -27,10 +27,10 @@ AM_TESTS_ENVIRONMENT += \
 	    export TSAN_OPTIONS; \
 	fi;
 
-# In a --enable-sanitizers=thread build: the concurrency test under ThreadSanitizer.
+# In a --enable-sanitizers=thread build: the concurrency and flood tests under ThreadSanitizer.
 check-tsan:
 	@test "$(OI_SANITIZED)" = thread || { echo "check-tsan: configure with --enable-sanitizers=thread"; exit 1; }
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/pam/concurrency.sh
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/pam/concurrency.sh tests/pam/flood.sh'
 
 # make check-valgrind: the unit tests, the fuzz corpus replays, the module tests, the fault matrix,
 # the tool, revoke_on_close, the cache, the attacks and a smaller concurrency test under valgrind memcheck

@@ -161,6 +161,18 @@ void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out,
                  "standard error)",
                  cfg->introspect_url);
         return;
+    case OI_OVER_BUDGET:
+        snprintf(dst, len,
+                 "this host's request budget for unknown tokens is spent (budget_per_minute %ld, budget_burst "
+                 "%ld): nothing was sent; `oauth2-introspect limits` shows why",
+                 cfg->budget_per_minute, cfg->budget_burst);
+        return;
+    case OI_DAMPED:
+        snprintf(dst, len,
+                 "this source sent %ld or more tokens the server refused since its last login, so it is damped: "
+                 "nothing was sent; `oauth2-introspect limits` shows it, `limits clear` lifts it",
+                 cfg->damp_after);
+        return;
     case OI_CONFIG:
         snprintf(dst, len, "configuration error (see the message on standard error)");
         return;

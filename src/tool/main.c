@@ -1,6 +1,6 @@
 /* oauth2-introspect: the administrator's companion to the PAM module. The same configuration
  * file, option parser and core library: revoke a person's Hydra sessions, check a token exactly
- * as the module would, check that the server can be reached, and look after the cache. */
+ * as the module would, check that the server can be reached, and look after the cache and the host's limits. */
 #include <config.h>
 
 #include <errno.h>
@@ -31,6 +31,11 @@ static const char usage_text[] =
     "        corrupt; and the circuit breaker of each server.\n"
     "  cache flush [--subject SUB | --sid SID]\n"
     "        Remove every cached answer and breaker state, or the answers about one subject.\n"
+    "  limits\n"
+    "        This host's request budget for unknown tokens, and the sources (remote hosts, or\n"
+    "        users without one) damped for sending tokens the server refused.\n"
+    "  limits clear\n"
+    "        Fill the budget again and lift every damping.\n"
     "\n"
     "Options:\n"
     "  --conf FILE          configuration file (default " OI_DEFAULT_CONF ")\n"
@@ -48,10 +53,7 @@ static const struct {
     const char *name;
     int (*run)(const struct tool *t);
 } commands[] = {
-    {"revoke", cmd_revoke},
-    {"check", cmd_check},
-    {"ping", cmd_ping},
-    {"cache", cmd_cache},
+    {"revoke", cmd_revoke}, {"check", cmd_check}, {"ping", cmd_ping}, {"cache", cmd_cache}, {"limits", cmd_limits},
 };
 
 int main(int argc, char **argv)
@@ -126,7 +128,7 @@ int main(int argc, char **argv)
         }
     }
     if (t.n_args == 0) {
-        rc = usage_error("no command: give revoke, check, ping or cache");
+        rc = usage_error("no command: give revoke, check, ping, cache or limits");
         goto out;
     }
     rc = -1;
@@ -134,7 +136,7 @@ int main(int argc, char **argv)
         if (strcmp(t.args[0], commands[i].name) == 0)
             rc = commands[i].run(&t);
     if (rc < 0)
-        rc = usage_error("unknown command '%s': give revoke, check, ping or cache", t.args[0]);
+        rc = usage_error("unknown command '%s': give revoke, check, ping, cache or limits", t.args[0]);
 out:
     fflush(stdout);
     free(conf_arg);

@@ -62,5 +62,6 @@ int cmd_revoke(const struct tool *t);
 int cmd_check(const struct tool *t);
 int cmd_ping(const struct tool *t);
 int cmd_cache(const struct tool *t);
+int cmd_limits(const struct tool *t);
 
 #endif

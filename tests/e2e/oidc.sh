@@ -48,6 +48,8 @@ client_id = $3
 secret_file = $4
 allowed_clients = cli
 state_dir = $RUN/state
+budget_per_minute = 0
+damp_after = 0
 issuer = https://127.0.0.1:$P
 CONF
     chmod 600 "$RUN/$1.conf"

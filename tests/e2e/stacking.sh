@@ -37,6 +37,8 @@ admin_url = https://127.0.0.1:$ADMIN
 ca_file = $RUN/pki/ca.crt
 allowed_clients = ssh-cli
 state_dir = $RUN/state
+budget_per_minute = 0
+damp_after = 0
 CONF
 chmod 600 "$RUN/module.conf"
 # The rest of the real file: Debian's "@include common-account" checks the account with pam_unix.

@@ -533,7 +533,7 @@ static void base_conf(const struct fcase *c, char *text, size_t len)
     char *target = c->target ? expand(c->target, c->si, NULL) : standin_admin_url(standin_env[c->si]);
     size_t o = (size_t)snprintf(text, len,
                                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\ntimeout_ms = %s\n"
-                                "connect_timeout_ms = %s\nstate_dir = %s/state\n",
+                                "connect_timeout_ms = %s\nstate_dir = %s/state\n" TC_NO_LIMITS,
                                 c->name, target, tc_env("OI_TIMEOUT_MS"), tc_env("OI_CONNECT_TIMEOUT_MS"),
                                 tc_env("OI_RUN_DIR"));
     if (!sets_key(c, "ca_file"))

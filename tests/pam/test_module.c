@@ -580,7 +580,7 @@ static int write_services(void)
         char *after = expand(c->auth_after ? c->auth_after : "", c->si);
         char state[1100] = "";
         if (strstr(args, "state_dir=") == NULL)
-            snprintf(state, sizeof(state), "state_dir=%s/state", run);
+            snprintf(state, sizeof(state), "state_dir=%s/state " TC_NO_LIMITS_ARGS, run);
         snprintf(text, sizeof(text), "auth %s %s conf=%s %s %s\n%s\naccount %s %s conf=%s %s %s %s\n%s",
                  c->auth_control ? c->auth_control : "required", module, conf_path, state, args, after,
                  c->acct_sufficient ? "sufficient" : "required", module, conf_path, state, c->conf_file ? args : "",

@@ -181,7 +181,7 @@ static int write_services(void)
      * reading ~/.pam_environment, as Debian's /etc/pam.d/sshd does. */
     char *v2_url = standin_admin_url(standin_env[V2]);
     snprintf(text, sizeof(text),
-             "admin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n"
+             "admin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n" TC_NO_LIMITS
              "user_claim = ext.unix_user\nrevoke_on_close = login,consent\n",
              v2_url, tc_env("OI_CA"), run);
     free(v2_url);
@@ -203,7 +203,7 @@ static int write_services(void)
         char conf[1024];
         snprintf(conf, sizeof(conf), "%s/conf/%s.conf", run, c->name);
         snprintf(text, sizeof(text),
-                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n%s\n", c->name,
+                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n" TC_NO_LIMITS "%s\n", c->name,
                  url, tc_env("OI_CA"), run, extra);
         tc_write_file(conf, text, 0600);
         snprintf(text, sizeof(text),

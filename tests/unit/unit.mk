@@ -2,7 +2,7 @@
 # Included from tests/Makefile.inc: paths are relative to the top.
 if HAVE_CMOCKA
 unit_tests = tests/unit/unit_cfg tests/unit/unit_files tests/unit/unit_precheck tests/unit/unit_introspect \
-	tests/unit/unit_policy tests/unit/unit_util tests/unit/unit_usermap
+	tests/unit/unit_policy tests/unit/unit_util tests/unit/unit_usermap tests/unit/unit_limits
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 else
@@ -39,6 +39,10 @@ tests_unit_unit_util_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_unit_usermap_SOURCES = tests/unit/unit_usermap.c tests/unit/unit_common.c tests/unit/unit_common.h tests/unit/unit_scratch.h
 tests_unit_unit_usermap_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_unit_usermap_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_unit_limits_SOURCES = tests/unit/unit_limits.c tests/unit/unit_common.c tests/unit/unit_common.h tests/unit/unit_scratch.h
+tests_unit_unit_limits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_unit_limits_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
 # src/cache.c and the cache, grace, breaker and failover options directly (through PAM:
 # tests/pam/cache.sh). Named beside $(unit_tests) in debian/rules and tests/hardening.mk.
