@@ -69,3 +69,7 @@ tests_pam_stress_SOURCES = tests/pam/stress.c
 tests_pam_stress_LDADD = $(PAM_LIBS) -lpthread -ldl
 TESTS += tests/pam/concurrency.sh
 EXTRA_DIST += tests/pam/stress-lib.sh tests/pam/concurrency.sh tests/pam/soak.sh tests/pam/tsan.supp
+
+# The host's limits against a flood of junk tokens from 64 processes, and a botnet (the same program).
+TESTS += tests/pam/flood.sh
+EXTRA_DIST += tests/pam/flood.sh

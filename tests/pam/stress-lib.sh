@@ -41,6 +41,9 @@ stress_setup() { # NAME
         echo "ca_file = $RUN/pki/ca.crt"
         echo "allowed_clients = ssh-cli"
         echo "state_dir = $RUN/state"
+        # The host's limits: off unless the test is about them (tests/pam/flood.sh sets them).
+        printf '%s\n' "${STRESS_LIMITS:-budget_per_minute = 0
+damp_after = 0}"
         echo "required_scopes = ssh:login"
         [ "$SCHEME" = http ] && echo "allow_http"
         # These runs check decisions, not speed: the timeouts only catch a hang. The defaults (2 s

@@ -19,7 +19,11 @@
  * for the lines that report a wrong decision), OI_STRESS_CONTROL (the stand-in's
  * control port: its request log is cleared now and then so that it does not grow for hours),
  * OI_STRESS_PIN (optional: dlopen this module first and keep it, for leak stacks with names).
- * Sizes are reported, never asserted. Exit 0 when every decision was right. */
+ * For the host's limits (tests/pam/flood.sh): OI_STRESS_RHOST (PAM_RHOST of every login; a "*"
+ * in it becomes the worker's number, so that each worker is another host), OI_STRESS_PAUSE_MS (a pause
+ * between a worker's logins). The expectation "refused" is PAM_AUTH_ERR or PAM_AUTHINFO_UNAVAIL.
+ * Failure delays the module asks for are counted (PAM_FAIL_DELAY), not slept.
+ * Sizes, times and CPU are reported, never asserted. Exit 0 when every decision was right. */
 #include <config.h>
 
 #include <arpa/inet.h>
@@ -36,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -58,7 +63,15 @@ static const char *service;
 static const char *confdir; /* OI_STRESS_CONFDIR: plain libpam with this directory, no pam_wrapper */
 static int control_port;
 
+static const char *rhost;  /* OI_STRESS_RHOST */
+static long pause_ms;      /* OI_STRESS_PAUSE_MS */
+#define REFUSED (-1)       /* the expectation "refused": PAM_AUTH_ERR or PAM_AUTHINFO_UNAVAIL */
+#define MAX_LATENCIES 4096 /* of this process's logins, for the median and the longest */
+
 static atomic_long logins, wrong, allowed;
+static atomic_long *fail_delays; /* shared with the processes of run_procs */
+static double latencies[MAX_LATENCIES];
+static atomic_long n_latencies;
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -113,6 +126,8 @@ static const char *pam_code_name(int rc)
         PAM_CODE(PAM_BAD_ITEM);
         PAM_CODE(PAM_CONV_AGAIN);
         PAM_CODE(PAM_INCOMPLETE);
+    case REFUSED:
+        return "PAM_AUTH_ERR or PAM_AUTHINFO_UNAVAIL";
     default:
         return "not a PAM code";
     }
@@ -127,6 +142,8 @@ static int code_of(const char *name)
         return PAM_AUTH_ERR;
     if (strcmp(name, "user_unknown") == 0)
         return PAM_USER_UNKNOWN;
+    if (strcmp(name, "refused") == 0)
+        return REFUSED;
     die("unknown expectation %s", name);
 }
 
@@ -180,15 +197,15 @@ static void load_cases(const char *path)
         else
             invalid_idx[n_invalid++] = i;
     }
-    if (n_valid == 0 || n_invalid == 0)
-        die("%s needs valid and invalid cases", path);
+    if (n_cases == 0)
+        die("%s has no cases", path);
 }
 
 /* Half the logins valid, half invalid, spread differently per worker and round. */
 static const struct scase *pick(unsigned long worker, unsigned long round)
 {
     unsigned long k = worker * 7919UL + round * 104729UL;
-    if ((worker + round) % 2 == 0)
+    if (n_invalid == 0 || (n_valid > 0 && (worker + round) % 2 == 0))
         return &cases[valid_idx[k % n_valid]];
     return &cases[invalid_idx[k % n_invalid]];
 }
@@ -270,11 +287,28 @@ static void warm_up(void)
     atomic_store(&allowed, 0);
 }
 
+/* PAM_FAIL_DELAY: the application's own delay function, called instead of libpam's sleep. */
+static void count_delay(int status, unsigned int usec, void *appdata)
+{
+    (void)appdata;
+    if (status != PAM_SUCCESS && usec > 0)
+        atomic_fetch_add(fail_delays, 1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double now_s(void);
+
 static void login_case(unsigned long worker, unsigned long round, const struct scase *c)
 {
     struct pam_conv pc = {conv, c->token};
     pam_handle_t *pamh = NULL;
     int rc;
+    char host[128];
 #ifdef HAVE_PAM_START_CONFDIR
     if (confdir != NULL)
         rc = pam_start_confdir(service, c->user, &pc, confdir, &pamh);
@@ -285,9 +319,26 @@ static void login_case(unsigned long worker, unsigned long round, const struct s
         wrong_code(worker, round, c, "pam_start", PAM_SUCCESS, rc);
         return;
     }
+    if (rhost != NULL) {
+        const char *star = strchr(rhost, '*');
+        if (star != NULL)
+            snprintf(host, sizeof(host), "%.*s%lu%s", (int)(star - rhost), rhost, worker, star + 1);
+        else
+            snprintf(host, sizeof(host), "%s", rhost);
+        pam_set_item(pamh, PAM_RHOST, host);
+    }
+    pam_set_item(pamh, PAM_FAIL_DELAY, (const void *)count_delay);
+    if (pause_ms > 0 && round > 0)
+        nanosleep(&(struct timespec){pause_ms / 1000, (pause_ms % 1000) * 1000000}, NULL);
+    double t0 = now_s();
     rc = pam_authenticate(pamh, PAM_SILENT);
+    long li = atomic_fetch_add(&n_latencies, 1);
+    if (li < MAX_LATENCIES)
+        latencies[li] = now_s() - t0;
     atomic_fetch_add(&logins, 1);
-    if (rc != c->expect) {
+    if (c->expect == REFUSED && (rc == PAM_AUTH_ERR || rc == PAM_AUTHINFO_UNAVAIL)) {
+        /* as expected */
+    } else if (rc != c->expect) {
         wrong_code(worker, round, c, "pam_authenticate", c->expect, rc);
     } else if (rc == PAM_SUCCESS) {
         atomic_fetch_add(&allowed, 1);
@@ -460,6 +511,29 @@ static int run_soak(unsigned long n)
     return 0;
 }
 
+/* What the logins cost: CPU of this process and its children per login, the failure delays the
+ * module asked for, and (threads) the median and longest pam_authenticate. */
+static void report_costs(const char *mode)
+{
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    double cpu =
+        (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
+        (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
+    long n = atomic_load(&logins) > 0 ? atomic_load(&logins) : 1;
+    printf("%s: cpu %.2f s (%.3f ms a login), %ld failure delays asked for\n", mode, cpu, cpu * 1000 / (double)n,
+           atomic_load(fail_delays));
+    long k = atomic_load(&n_latencies);
+    if (strcmp(mode, "threads") == 0 && k > 0) {
+        if (k > MAX_LATENCIES)
+            k = MAX_LATENCIES;
+        qsort(latencies, (size_t)k, sizeof(latencies[0]), cmp_double);
+        printf("%s: pam_authenticate median %.1f ms, longest %.1f ms (%ld logins)\n", mode, latencies[k / 2] * 1000,
+               latencies[k - 1] * 1000, k);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -478,6 +552,11 @@ int main(int argc, char **argv)
     if (service == NULL || cases_file == NULL)
         die("%s", "OI_STRESS_SERVICE and OI_STRESS_CASES must be set");
     control_port = control ? atoi(control) : 0;
+    rhost = getenv("OI_STRESS_RHOST");
+    pause_ms = getenv("OI_STRESS_PAUSE_MS") ? atol(getenv("OI_STRESS_PAUSE_MS")) : 0;
+    fail_delays = mmap(NULL, sizeof(*fail_delays), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (fail_delays == MAP_FAILED)
+        die("%s", "mmap failed");
     if (pin && *pin && dlopen(pin, RTLD_NOW) == NULL)
         die("dlopen: %s", dlerror());
     load_cases(cases_file);
@@ -500,6 +579,7 @@ int main(int argc, char **argv)
            "rss %ld kB\n",
            w ? "FAIL" : "PASS", argv[1], atomic_load(&logins), atomic_load(&allowed), secs,
            (double)atomic_load(&logins) / secs, w, rss_kb());
+    report_costs(argv[1]);
     for (size_t i = 0; i < n_cases; i++) {
         free(cases[i].user);
         free(cases[i].token);
