@@ -81,6 +81,7 @@ static const struct opt_def options[] = {
     LONG(budget_burst, 1, 100000),
     LONG(damp_after, 0, 10000),
     LONG(damp_max, 10, 86400),
+    LONG(junk_ttl, 0, 3600),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -118,6 +119,7 @@ static void set_defaults(struct oi_config *cfg)
     cfg->budget_burst = 20;
     cfg->damp_after = 5;
     cfg->damp_max = 600;
+    cfg->junk_ttl = 30;
 }
 
 static bool parse_flag(const char *value, bool *out)

@@ -81,6 +81,7 @@ struct oi_config {
     long budget_burst;      /* requests it holds at most */
     long damp_after;        /* a source's refused requests before it is damped; 0: no damping */
     long damp_max;          /* seconds a damping lasts at most */
+    long junk_ttl;          /* seconds the server's "inactive" for a token is remembered; 0: never */
 };
 
 /* Fill cfg from the conf file (conf= or the default path, if present) then argv. OI_OK,

@@ -2,6 +2,7 @@
 
 #include "host_limits.h"
 #include "files.h"
+#include "hostkey.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "oi-lim1"
+#define MAGIC "oi-lim2"
 #define MAX_REFILL_MS (24LL * 3600 * 1000) /* bounds the arithmetic after a clock jump */
 #define ONE 60000LL                        /* one request in the bucket's units */
 
@@ -25,7 +26,12 @@ struct limits_file {
     int64_t bucket; /* in 1/60000 of a request: a minute's refill of rate r is exactly 60000 r ms */
     int64_t refilled_ms;
     uint64_t admitted, refused_budget, refused_damped;
+    uint64_t refused_junk;
     struct oi_limits_source src[OI_LIMITS_SOURCES];
+    struct {
+        unsigned char mac[OI_JUNK_MAC];
+        int64_t until_ms;
+    } junk[OI_LIMITS_JUNK];
     uint64_t check;
 };
 
@@ -54,7 +60,62 @@ static void fresh(const struct oi_config *cfg, int64_t now_ms, struct limits_fil
 
 static bool enabled(const struct oi_config *cfg)
 {
-    return cfg->budget_per_minute > 0 || cfg->damp_after > 0;
+    return cfg->budget_per_minute > 0 || cfg->damp_after > 0 || cfg->junk_ttl > 0;
+}
+
+static bool zero_mac(const unsigned char mac[OI_JUNK_MAC])
+{
+    unsigned char any = 0;
+    for (size_t i = 0; i < OI_JUNK_MAC; i++)
+        any |= mac[i];
+    return any == 0;
+}
+
+/* Is mac remembered as junk at now_ms? */
+static bool junk_known(const struct limits_file *f, const unsigned char mac[OI_JUNK_MAC], int64_t now_ms)
+{
+    for (size_t i = 0; i < OI_LIMITS_JUNK; i++)
+        if (f->junk[i].until_ms > now_ms && memcmp(f->junk[i].mac, mac, OI_JUNK_MAC) == 0)
+            return true;
+    return false;
+}
+
+/* Remember mac until until_ms, in its own slot, a free or ended one, or the one that ends first. */
+static void junk_remember(struct limits_file *f, const unsigned char mac[OI_JUNK_MAC], int64_t now_ms, int64_t until_ms)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < OI_LIMITS_JUNK; i++) {
+        if (memcmp(f->junk[i].mac, mac, OI_JUNK_MAC) == 0) {
+            at = i;
+            break;
+        }
+        if (f->junk[i].until_ms <= now_ms || f->junk[i].until_ms < f->junk[at].until_ms)
+            at = i;
+    }
+    memcpy(f->junk[at].mac, mac, OI_JUNK_MAC);
+    f->junk[at].until_ms = until_ms;
+}
+
+bool oi_limits_junk_mac(const struct oi_hostkey *k, const char *token, const char *scopes,
+                        unsigned char mac[OI_JUNK_MAC])
+{
+    size_t tl = strlen(token), sl = scopes ? strlen(scopes) : 0;
+    unsigned char *buf = malloc(tl + 1 + sl), full[32];
+    bool ok = buf != NULL;
+    if (ok) {
+        memcpy(buf, token, tl);
+        buf[tl] = '\0'; /* the token ends here: no token and scopes pair reads as another */
+        if (sl > 0)
+            memcpy(buf + tl + 1, scopes, sl);
+        ok = oi_hostkey_mac(k, "junk", buf, tl + 1 + sl, full);
+        oi_wipe(buf, tl + 1 + sl);
+        free(buf);
+    }
+    memcpy(mac, full, OI_JUNK_MAC);
+    if (!ok)
+        memset(mac, 0, OI_JUNK_MAC); /* all zero: never looked up, never remembered */
+    oi_wipe(full, sizeof(full));
+    return ok;
 }
 
 /* Open and lock state_dir's limits file and read it; a missing or unreadable state is fresh. */
@@ -167,8 +228,8 @@ void oi_limits_source(char key[OI_LIMITS_KEY], const char *rhost, const char *us
         snprintf(key, OI_LIMITS_KEY, "user=%s", user ? user : "");
 }
 
-enum oi_reason oi_limits_admit(const struct oi_config *cfg, const struct oi_log *lg, const char *key, int64_t now_ms,
-                               struct oi_limits_ticket *t)
+enum oi_reason oi_limits_admit(const struct oi_config *cfg, const struct oi_log *lg, const char *key,
+                               const unsigned char junk[OI_JUNK_MAC], int64_t now_ms, struct oi_limits_ticket *t)
 {
     memset(t, 0, sizeof(*t));
     if (!enabled(cfg))
@@ -182,7 +243,14 @@ enum oi_reason oi_limits_admit(const struct oi_config *cfg, const struct oi_log 
     char shown[OI_LIMITS_KEY * 4];
     oi_printable(shown, sizeof(shown), key, strlen(key));
     struct oi_limits_source *s = cfg->damp_after > 0 ? slot(&l.f, key, now_ms, true) : NULL;
-    if (s != NULL && now_ms < s->damped_until_ms) {
+    if (cfg->junk_ttl > 0 && !zero_mac(junk) && junk_known(&l.f, junk, now_ms)) {
+        l.f.refused_junk++;
+        oi_logf(lg, LOG_NOTICE,
+                "introspection not attempted: the server answered inactive for this token less than junk_ttl "
+                "(%ld s) ago",
+                cfg->junk_ttl);
+        r = OI_INACTIVE;
+    } else if (s != NULL && now_ms < s->damped_until_ms) {
         l.f.refused_damped++;
         oi_logf(lg, LOG_NOTICE,
                 "introspection not attempted: the source %s is damped for %lld s more, after %u requests refused "
@@ -210,6 +278,7 @@ enum oi_reason oi_limits_admit(const struct oi_config *cfg, const struct oi_log 
         }
         t->admitted = true;
         snprintf(t->key, sizeof(t->key), "%s", key);
+        memcpy(t->junk, junk, OI_JUNK_MAC);
     }
     limits_close(&l, true);
     return r;
@@ -218,15 +287,18 @@ enum oi_reason oi_limits_admit(const struct oi_config *cfg, const struct oi_log 
 void oi_limits_settle(const struct oi_config *cfg, const struct oi_log *lg, const struct oi_limits_ticket *t,
                       enum oi_limits_result result, int64_t now_ms)
 {
-    if (!t->admitted || cfg->damp_after == 0 || result == OI_LIMITS_REFUSED)
+    bool junk = result == OI_LIMITS_INACTIVE && cfg->junk_ttl > 0 && !zero_mac(t->junk);
+    if (!t->admitted || (cfg->damp_after == 0 && !junk) || (result == OI_LIMITS_REFUSED))
         return;
     struct limits l;
     enum oi_reason r = limits_open(cfg, lg, now_ms, &l);
-    struct oi_limits_source *s = r == OI_OK ? slot(&l.f, t->key, now_ms, false) : NULL;
+    struct oi_limits_source *s = r == OI_OK && cfg->damp_after > 0 ? slot(&l.f, t->key, now_ms, false) : NULL;
+    if (r == OI_OK && junk)
+        junk_remember(&l.f, t->junk, now_ms, now_ms + cfg->junk_ttl * 1000);
     if (s != NULL && result == OI_LIMITS_ALLOWED) {
         s->strikes = 0;
         s->damped_until_ms = 0;
-    } else if (s != NULL && s->strikes > 0) {
+    } else if (s != NULL && result == OI_LIMITS_NO_ANSWER && s->strikes > 0) {
         /* No answer is not the source's doing: the strike goes, and any pause: it may ask again. */
         s->strikes--;
         s->damped_until_ms = 0;
@@ -246,6 +318,9 @@ enum oi_reason oi_limits_view(const struct oi_config *cfg, const struct oi_log *
         v->admitted = l.f.admitted;
         v->refused_budget = l.f.refused_budget;
         v->refused_damped = l.f.refused_damped;
+        v->refused_junk = l.f.refused_junk;
+        for (size_t i = 0; i < OI_LIMITS_JUNK; i++)
+            v->n_junk += l.f.junk[i].until_ms > now_ms;
         for (size_t i = 0; i < OI_LIMITS_SOURCES; i++)
             if (l.f.src[i].key[0] != '\0' && l.f.src[i].strikes > 0)
                 v->sources[v->n_sources++] = l.f.src[i];

@@ -123,9 +123,11 @@ static void remember_answer(struct oi_cache *cache, const struct oi_config *cfg,
 }
 
 /* Before anything is looked up or sent: the precheck (a secret that fails it may be a password,
- * so no fingerprint of it is ever logged), the fingerprint, the map, the scopes to ask for. */
+ * so no fingerprint of it is ever logged), the fingerprint, the map, the scopes to ask for, and
+ * the token's name in the junk memory (host_limits.h). */
 static enum oi_reason prepare(const struct oi_config *cfg, const struct oi_log *lg, const struct oi_subject *subj,
-                              const char *token, struct oi_usermap *map, char **scopes, struct oi_outcome *out)
+                              const char *token, struct oi_usermap *map, char **scopes, unsigned char junk[OI_JUNK_MAC],
+                              struct oi_outcome *out)
 {
     struct oi_hostkey hostkey;
     enum oi_reason reason = oi_precheck(cfg, token, out->refused, sizeof(out->refused));
@@ -136,7 +138,6 @@ static enum oi_reason prepare(const struct oi_config *cfg, const struct oi_log *
     if (reason != OI_OK)
         return reason;
     oi_fingerprint(&hostkey, token, out->fp);
-    oi_hostkey_wipe(&hostkey);
     if (cfg->allow_http && oi_skip_prefix(cfg->introspect_url, "http://"))
         oi_logf(lg, LOG_WARNING, "allow_http: the token is sent unencrypted to %s", cfg->introspect_url);
     if (cfg->any_client)
@@ -144,6 +145,9 @@ static enum oi_reason prepare(const struct oi_config *cfg, const struct oi_log *
     reason = load_map(cfg, lg, map);
     if (reason == OI_OK)
         reason = oi_expand_scopes(&cfg->required_scopes, subj, scopes);
+    if (reason == OI_OK && cfg->junk_ttl > 0)
+        oi_limits_junk_mac(&hostkey, token, *scopes, junk);
+    oi_hostkey_wipe(&hostkey);
     return reason;
 }
 
@@ -224,12 +228,15 @@ static void explain_inactive(const struct oi_config *cfg, const struct oi_log *l
 }
 
 /* What a decision after a request says of its source (host_limits.h): a refusal of the token is a
- * strike; no usable answer is not the source's doing. */
-static enum oi_limits_result settled(enum oi_reason reason)
+ * strike (and the server's own "inactive" is junk to remember); no usable answer is not the
+ * source's doing. */
+static enum oi_limits_result settled(enum oi_reason reason, const struct oi_token_info *info)
 {
     switch (reason) {
     case OI_OK:
         return OI_LIMITS_ALLOWED;
+    case OI_INACTIVE:
+        return info->root != NULL && !info->active ? OI_LIMITS_INACTIVE : OI_LIMITS_REFUSED;
     case OI_UNAVAILABLE:
     case OI_HTTP_STATUS:
     case OI_BAD_ANSWER:
@@ -256,14 +263,15 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const
     bool unreachable = false;
 
     oi_outcome_init(out, OI_NO_TOKEN);
-    enum oi_reason reason = prepare(cfg, lg, subj, token, &map, &scopes, out);
+    unsigned char junk[OI_JUNK_MAC] = {0};
+    enum oi_reason reason = prepare(cfg, lg, subj, token, &map, &scopes, junk, out);
     if (reason == OI_OK && cfg->cache_dir != NULL)
         reason = look_up(&cache, cfg, lg, token, scopes, &entry, &cached, out);
     if (reason != OI_OK || decide_from_cache(cfg, &map, subj, &entry, cached, &info, out, &reason))
         goto out;
     char source[OI_LIMITS_KEY];
     oi_limits_source(source, subj->rhost, subj->user);
-    reason = oi_limits_admit(cfg, lg, source, oi_now_ms(), &ticket);
+    reason = oi_limits_admit(cfg, lg, source, junk, oi_now_ms(), &ticket);
     if (reason != OI_OK)
         goto out;
     reason =
@@ -275,7 +283,7 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const
     } else if (unreachable) {
         reason = decide_offline(cfg, lg, &map, subj, &entry, cached, reason, &info, out);
     }
-    oi_limits_settle(cfg, lg, &ticket, settled(reason), oi_now_ms());
+    oi_limits_settle(cfg, lg, &ticket, settled(reason, &info), oi_now_ms());
 out:
     if (reason == OI_INACTIVE)
         explain_inactive(cfg, lg, scopes);

@@ -22,9 +22,15 @@ static int show_limits(const struct oi_config *cfg, const struct oi_log *lg)
                cfg->budget_burst, cfg->budget_per_minute);
     else
         printf("budget:  off (budget_per_minute = 0)\n");
-    printf("counted: %llu requests sent, %llu refused over budget, %llu refused while damped\n",
+    printf("counted: %llu requests sent, %llu refused over budget, %llu refused while damped, %llu refused as "
+           "known junk\n",
            (unsigned long long)v->admitted, (unsigned long long)v->refused_budget,
-           (unsigned long long)v->refused_damped);
+           (unsigned long long)v->refused_damped, (unsigned long long)v->refused_junk);
+    if (cfg->junk_ttl > 0)
+        printf("junk:    %u token%s the server called inactive, remembered for junk_ttl (%ld s)\n", v->n_junk,
+               v->n_junk == 1 ? "" : "s", cfg->junk_ttl);
+    else
+        printf("junk:    off (junk_ttl = 0)\n");
     if (cfg->damp_after == 0)
         printf("damping: off (damp_after = 0)\n");
     else if (v->n_sources == 0)
@@ -62,8 +68,8 @@ int cmd_limits(const struct tool *t)
         unsigned damped = 0;
         rc = oi_limits_clear(&cfg, &lg, oi_now_ms(), &damped) == OI_OK ? EXIT_ALLOW : EXIT_CONFIG;
         if (rc == EXIT_ALLOW)
-            printf("limits: the budget is full again (%ld requests) and %u damped source%s lifted\n", cfg.budget_burst,
-                   damped, damped == 1 ? "" : "s");
+            printf("limits: the budget is full again (%ld requests), %u damped source%s lifted, no junk remembered\n",
+                   cfg.budget_burst, damped, damped == 1 ? "" : "s");
     }
     oi_config_free(&cfg);
     return rc;

@@ -50,6 +50,7 @@ allowed_clients = cli
 state_dir = $RUN/state
 budget_per_minute = 0
 damp_after = 0
+junk_ttl = 0
 issuer = https://127.0.0.1:$P
 CONF
     chmod 600 "$RUN/$1.conf"

@@ -38,6 +38,7 @@ allowed_clients = ssh-cli
 state_dir = $RUN/state
 budget_per_minute = 0
 damp_after = 0
+junk_ttl = 0
 CONF
 chmod 600 "$RUN/module.conf"
 printf 'auth required %s conf=%s\naccount required %s conf=%s\n' "$MODULE" "$RUN/module.conf" \

@@ -47,7 +47,7 @@ useradd -M -d /nonexistent -s /bin/sh "$U" || { echo "FAIL: useradd $U"; exit 1;
 # /etc/pam.d/sshd names no conf=: the module reads /etc/security/pam_oauth2_introspect.conf, which
 # README fills with examples/sshd.conf. Debian's file keeps its session lines: here pam_permit.
 example_pamd sshd "$SVC" "$TOPS/examples/sshd.conf" "admin_url=https://127.0.0.1:$ADMIN" \
-    "ca_file=$RUN/pki/ca.crt" "user_map=$TOPS/examples/pam_oauth2_introspect.map" "state_dir=$RUN/state" budget_per_minute=0 damp_after=0 <<PAM
+    "ca_file=$RUN/pki/ca.crt" "user_map=$TOPS/examples/pam_oauth2_introspect.map" "state_dir=$RUN/state" budget_per_minute=0 damp_after=0 junk_ttl=0 <<PAM
 session  required  pam_permit.so
 PAM
 [ -z "$EXAMPLE_WHY" ] || problem "$EXAMPLE_WHY"

@@ -39,6 +39,7 @@ allowed_clients = ssh-cli
 state_dir = $RUN/state
 budget_per_minute = 0
 damp_after = 0
+junk_ttl = 0
 CONF
 chmod 600 "$RUN/module.conf"
 # The rest of the real file: Debian's "@include common-account" checks the account with pam_unix.

@@ -37,7 +37,7 @@ useradd -M -d /nonexistent -s /bin/sh "$U" || { echo "FAIL: useradd $U"; exit 1;
 
 # Debian's /etc/pam.d/sudo keeps its session line: here pam_permit.
 example_pamd sudo "$SVC" "$TOPS/examples/sudo.conf" "admin_url=https://127.0.0.1:$ADMIN" \
-    "ca_file=$RUN/pki/ca.crt" "state_dir=$RUN/state" budget_per_minute=0 damp_after=0 <<PAM
+    "ca_file=$RUN/pki/ca.crt" "state_dir=$RUN/state" budget_per_minute=0 damp_after=0 junk_ttl=0 <<PAM
 session  required  pam_permit.so
 PAM
 [ -z "$EXAMPLE_WHY" ] || problem "$EXAMPLE_WHY"

@@ -54,7 +54,7 @@ env OPENSSL_CONF="$RUN/evil.cnf" openssl version >/dev/null 2>&1
 report "control: OPENSSL_CONF naming a provider runs its code in a program that honours it (openssl version)"
 
 rm -f "$EVIL.loaded"
-printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\nauth = bearer\nsecret_file = %s\n' \
+printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\njunk_ttl = 0\nauth = bearer\nsecret_file = %s\n' \
     "$(url net)" "$RUN/pki/ca.crt" "$RUN/state" "$RUN/network.key" >"$RUN/net.conf"
 chmod 600 "$RUN/net.conf"
 USR=nobody
@@ -80,7 +80,7 @@ report "the tool with a user's environment (OPENSSL_CONF provider, SSLKEYLOGFILE
 mkdir -p "$RUN/svc"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$RUN/svc/other"
 memscan_conf() { # NAME CA
-    printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\nauth = bearer\nsecret_file = %s\n' \
+    printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\njunk_ttl = 0\nauth = bearer\nsecret_file = %s\n' \
         "$(url net)" "$2" "$RUN/state" "$RUN/network.key" >"$RUN/$1.conf"
     chmod 600 "$RUN/$1.conf"
     printf 'auth required %s conf=%s\n' "$MODULE" "$RUN/$1.conf" >"$RUN/svc/$1"

@@ -43,7 +43,8 @@ stress_setup() { # NAME
         echo "state_dir = $RUN/state"
         # The host's limits: off unless the test is about them (tests/pam/flood.sh sets them).
         printf '%s\n' "${STRESS_LIMITS:-budget_per_minute = 0
-damp_after = 0}"
+damp_after = 0
+junk_ttl = 0}"
         echo "required_scopes = ssh:login"
         [ "$SCHEME" = http ] && echo "allow_http"
         # These runs check decisions, not speed: the timeouts only catch a hang. The defaults (2 s

@@ -69,9 +69,10 @@ static void conf(const char *name, const char *extra)
     bool own_cache =
         strstr(extra, "cache_dir") != NULL || strcmp(name, "plain") == 0 || strcmp(name, "failover_nocache") == 0;
     snprintf(text, sizeof(text),
-             "# %s\n%s%s%sca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n" TC_NO_LIMITS "%s%s%s%s\n", name,
-             own_servers ? "" : "admin_url = ", own_servers ? "" : url(), own_servers ? "" : "\n", tc_env("OI_CA"),
-             tc_env("OI_RUN_DIR"), own_cache ? "" : "cache_dir = ", own_cache ? "" : dir, own_cache ? "" : "\n", extra);
+             "# %s\n%s%s%sca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n" TC_NO_LIMITS "%s%s%s%s\n",
+             name, own_servers ? "" : "admin_url = ", own_servers ? "" : url(), own_servers ? "" : "\n",
+             tc_env("OI_CA"), tc_env("OI_RUN_DIR"), own_cache ? "" : "cache_dir = ", own_cache ? "" : dir,
+             own_cache ? "" : "\n", extra);
     tc_write_file(path, text, 0600);
 }
 
@@ -799,7 +800,8 @@ static void untrusted_is_no_outage(void **state)
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "untrusted");
     path_of(dir, sizeof(dir), "c/%s", "untrusted");
     snprintf(text, sizeof(text),
-             "admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n" TC_NO_LIMITS "cache_dir = %s\n"
+             "admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n" TC_NO_LIMITS
+             "cache_dir = %s\n"
              "offline_grace = 600\n",
              url(), tc_env("OI_OTHER_CA"), tc_env("OI_RUN_DIR"), dir);
     tc_write_file(cpath, text, 0600);
@@ -950,8 +952,9 @@ static void attack_stricter_trust_not_from_cache(void **state)
     char cpath[1024], text[4096];
     path_of(cpath, sizeof(cpath), "conf/%s.conf", "trust_otherca");
     snprintf(text, sizeof(text),
-             "admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n" TC_NO_LIMITS "cache_dir = %s\n", url(),
-             tc_env("OI_OTHER_CA"), tc_env("OI_RUN_DIR"), shared);
+             "admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s/state\n" TC_NO_LIMITS
+             "cache_dir = %s\n",
+             url(), tc_env("OI_OTHER_CA"), tc_env("OI_RUN_DIR"), shared);
     tc_write_file(cpath, text, 0600);
     free(login("trust_otherca", "alice", t, PAM_AUTHINFO_UNAVAIL, "miss", "unavailable"));
     /* The failing lines opened no breaker for the good one. */

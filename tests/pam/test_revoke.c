@@ -203,8 +203,9 @@ static int write_services(void)
         char conf[1024];
         snprintf(conf, sizeof(conf), "%s/conf/%s.conf", run, c->name);
         snprintf(text, sizeof(text),
-                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n" TC_NO_LIMITS "%s\n", c->name,
-                 url, tc_env("OI_CA"), run, extra);
+                 "# %s\nadmin_url = %s\nallowed_clients = ssh-cli\nca_file = %s\nstate_dir = %s/state\n" TC_NO_LIMITS
+                 "%s\n",
+                 c->name, url, tc_env("OI_CA"), run, extra);
         tc_write_file(conf, text, 0600);
         snprintf(text, sizeof(text),
                  "auth required %s conf=%s\naccount required %s conf=%s\nsession required %s "

@@ -28,16 +28,16 @@ uid=$(id -u "$USR" 2>/dev/null || echo 0)
 
 conf() { # NAME STANDIN [extra lines]: a conf file for that stand-in
     f=$RUN/$1.conf
-    printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\n%s\n' "$(url "$2")" "$RUN/pki/ca.crt" "$RUN/state" "${3:-}" >"$f"
+    printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\njunk_ttl = 0\n%s\n' "$(url "$2")" "$RUN/pki/ca.crt" "$RUN/state" "${3:-}" >"$f"
     chmod 600 "$f"
 }
 conf v2 v2; conf v1 v1 "flavor = hydra-v1"; conf v25 v25
 conf net net "auth = bearer
 secret_file = $RUN/network.key"
 conf netnokey net
-printf 'introspect_url = %s/admin/oauth2/introspect\nflavor = rfc7662\nauth = none\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\n' \
+printf 'introspect_url = %s/admin/oauth2/introspect\nflavor = rfc7662\nauth = none\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\njunk_ttl = 0\n' \
     "$(url v2)" "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/rfc.conf" && chmod 600 "$RUN/rfc.conf"
-printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\n' "$DEAD" "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/dead.conf"
+printf 'admin_url = %s\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\njunk_ttl = 0\n' "$DEAD" "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/dead.conf"
 chmod 600 "$RUN/dead.conf"
 printf '# subject  account\nalice@example.com  %s\n' "$USR" >"$RUN/tool.map" && chmod 644 "$RUN/tool.map"
 
@@ -90,6 +90,7 @@ report "limits with an unknown argument: exit 3, naming it"
 # These test configurations turn the limits off (tests/pam/flood.sh is about them): the tool says so.
 run limits_off 0 --conf "$RUN/v2.conf" limits
 has "$O" "budget:  off (budget_per_minute = 0)"; has "$O" "damping: off (damp_after = 0)"
+has "$O" "junk:    off (junk_ttl = 0)"
 report "limits with the budget and damping off says so"
 
 run bad_option 3 --conf "$RUN/v2.conf" -o revoke_on_close=sometimes revoke --subject alice
@@ -492,9 +493,9 @@ has "$O" "config     FAIL  command line (--conf, --option): allowed_clients: nee
 report "ping: a configuration error: config FAIL, exit 3"
 
 # ---- the two new options, as every command sees them -------------------------------------------
-printf 'introspect_url = %s/admin/oauth2/introspect\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\n' "$(url v2)" \
+printf 'introspect_url = %s/admin/oauth2/introspect\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\njunk_ttl = 0\n' "$(url v2)" \
     "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/v2i.conf" && chmod 600 "$RUN/v2i.conf"
-printf 'introspect_url = %s/custom/check\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\n' "$(url v2)" \
+printf 'introspect_url = %s/custom/check\nca_file = %s\nallowed_clients = ssh-cli\nstate_dir = %s\nbudget_per_minute = 0\ndamp_after = 0\njunk_ttl = 0\n' "$(url v2)" \
     "$RUN/pki/ca.crt" "$RUN/state" >"$RUN/custom.conf" && chmod 600 "$RUN/custom.conf"
 cfg_refused() { # NAME CONF EXPECTED-TEXT OPTIONS...
     n=$1 c=$2 text=$3; shift 3

@@ -11,11 +11,11 @@
 
 #include <json-c/json.h>
 
-/* The host's limits (request budget, damping: src/host_limits.h) off, in the configuration of a
- * test that is not about them: it sends many refused tokens from one source within seconds.
+/* The host's limits (request budget, damping, known junk: src/host_limits.h) off, in the
+ * configuration of a test that is not about them: it sends many refused tokens from one source within seconds.
  * tests/pam/flood.sh tests them. */
-#define TC_NO_LIMITS "budget_per_minute = 0\ndamp_after = 0\n"
-#define TC_NO_LIMITS_ARGS "budget_per_minute=0 damp_after=0"
+#define TC_NO_LIMITS "budget_per_minute = 0\ndamp_after = 0\njunk_ttl = 0\n"
+#define TC_NO_LIMITS_ARGS "budget_per_minute=0 damp_after=0 junk_ttl=0"
 
 /* A growing buffer, and the libcurl write callback that appends to it. */
 struct tc_buf {

@@ -21,10 +21,12 @@
 
 #include "cfg.h"
 #include "host_limits.h"
+#include "hostkey.h"
 #include "unit_common.h"
 
 static const struct oi_log quiet = {NULL, false};
-static const int64_t T0 = 1700000000000LL; /* any instant: the unit reads no clock */
+static const unsigned char no_junk[OI_JUNK_MAC]; /* all zero: not a token's, never remembered */
+static const int64_t T0 = 1700000000000LL;       /* any instant: the unit reads no clock */
 
 /* ---- what the unit logs ---- */
 
@@ -81,7 +83,7 @@ static void logged_nothing(void)
 static enum oi_reason admit(const struct oi_config *cfg, const char *key, int64_t now, struct oi_limits_ticket *t)
 {
     catch_begin();
-    enum oi_reason r = oi_limits_admit(cfg, &quiet, key, now, t);
+    enum oi_reason r = oi_limits_admit(cfg, &quiet, key, no_junk, now, t);
     catch_end();
     return r;
 }
@@ -207,7 +209,7 @@ static void limits_off(void **state)
     struct oi_config cfg;
     struct oi_limits_ticket t;
     struct stat st;
-    CONFIG(&cfg, "budget_per_minute=0", "damp_after=0");
+    CONFIG(&cfg, "budget_per_minute=0", "damp_after=0", "junk_ttl=0");
     for (int i = 0; i < 100; i++) {
         assert_int_equal(admit(&cfg, "rhost=203.0.113.9", T0, &t), OI_OK);
         logged_nothing();
@@ -611,7 +613,7 @@ static void processes_share_budget(void **state)
         int admitted = 0;
         for (int j = 0; j < EACH; j++) {
             struct oi_limits_ticket t;
-            enum oi_reason r = oi_limits_admit(&cfg, &quiet, "rhost=192.0.2.50", T0, &t);
+            enum oi_reason r = oi_limits_admit(&cfg, &quiet, "rhost=192.0.2.50", no_junk, T0, &t);
             if (r == OI_OK && t.admitted)
                 admitted++;
             else if (r != OI_OVER_BUDGET)
@@ -664,7 +666,7 @@ static void frequent_calls_keep_the_refill(void **state)
     CONFIG(&cfg, "budget_per_minute=10", "budget_burst=1", "damp_after=0");
     for (int64_t ms = 0; ms <= 120000; ms += 5) {
         catch_begin();
-        enum oi_reason r = oi_limits_admit(&cfg, &quiet, "rhost=192.0.2.1", T0 + ms, &t);
+        enum oi_reason r = oi_limits_admit(&cfg, &quiet, "rhost=192.0.2.1", no_junk, T0 + ms, &t);
         catch_end();
         ok += r == OI_OK;
     }
@@ -694,6 +696,100 @@ static void settle_leaves_unsafe_file(void **state)
     oi_config_free(&cfg);
 }
 
+/* The server's "inactive" is remembered for junk_ttl, for every source, by token and scopes; it only
+ * ever refuses. */
+static void junk_remembered(void **state)
+{
+    struct oi_config cfg;
+    struct oi_limits_ticket t;
+    struct oi_limits_view v;
+    struct oi_hostkey k;
+    unsigned char junk[OI_JUNK_MAC], other_scopes[OI_JUNK_MAC], again[OI_JUNK_MAC];
+    unsigned damped = 0;
+    (void)state;
+    memset(k.key, 7, sizeof(k.key));
+    assert_true(oi_limits_junk_mac(&k, "ory_at_JUNK", "ssh:login", junk));
+    assert_true(oi_limits_junk_mac(&k, "ory_at_JUNK", "ssh:login", again));
+    assert_memory_equal(junk, again, OI_JUNK_MAC);
+    assert_true(oi_limits_junk_mac(&k, "ory_at_JUNK", "login:bob", other_scopes));
+    assert_memory_not_equal(junk, other_scopes, OI_JUNK_MAC);
+    /* "ab" + scopes "c" is not "a" + scopes "bc". */
+    assert_true(oi_limits_junk_mac(&k, "ab", "c", again));
+    assert_true(oi_limits_junk_mac(&k, "a", "bc", other_scopes));
+    assert_memory_not_equal(again, other_scopes, OI_JUNK_MAC);
+    assert_true(oi_limits_junk_mac(&k, "ory_at_JUNK", "login:bob", other_scopes));
+
+    CONFIG(&cfg, "budget_per_minute=60", "budget_burst=10", "damp_after=0", "junk_ttl=30");
+    catch_begin();
+    enum oi_reason r = oi_limits_admit(&cfg, &quiet, "rhost=192.0.2.1", junk, T0, &t);
+    catch_end();
+    assert_int_equal(r, OI_OK);
+    settle(&cfg, &t, OI_LIMITS_INACTIVE, T0);
+    /* From another host, within junk_ttl: refused, no request, nothing spent. */
+    for (int64_t at = T0 + 1; at < T0 + 30000; at += 7000) {
+        catch_begin();
+        r = oi_limits_admit(&cfg, &quiet, "rhost=198.51.100.7", junk, at, &t);
+        catch_end();
+        assert_int_equal(r, OI_INACTIVE);
+        assert_false(t.admitted);
+        logged_once(
+            "introspection not attempted: the server answered inactive for this token less than junk_ttl (30 s) ago");
+    }
+    view(&cfg, T0 + 29999, &v);
+    assert_int_equal(v.admitted, 1);
+    assert_int_equal(v.refused_junk, 5);
+    assert_int_equal(v.n_junk, 1);
+    /* The same token asked with other scopes is another question. */
+    catch_begin();
+    r = oi_limits_admit(&cfg, &quiet, "rhost=198.51.100.7", other_scopes, T0 + 100, &t);
+    catch_end();
+    assert_int_equal(r, OI_OK);
+    /* A refusal other than the server's "inactive", or an allow, is never remembered as junk. */
+    settle(&cfg, &t, OI_LIMITS_REFUSED, T0 + 100);
+    catch_begin();
+    r = oi_limits_admit(&cfg, &quiet, "rhost=198.51.100.7", other_scopes, T0 + 200, &t);
+    catch_end();
+    assert_int_equal(r, OI_OK);
+    settle(&cfg, &t, OI_LIMITS_ALLOWED, T0 + 200);
+    catch_begin();
+    r = oi_limits_admit(&cfg, &quiet, "rhost=198.51.100.7", other_scopes, T0 + 300, &t);
+    catch_end();
+    assert_int_equal(r, OI_OK);
+    /* After junk_ttl the server is asked again. */
+    catch_begin();
+    r = oi_limits_admit(&cfg, &quiet, "rhost=198.51.100.7", junk, T0 + 30000, &t);
+    catch_end();
+    assert_int_equal(r, OI_OK);
+    /* An all-zero name (the HMAC failed) is never remembered, nor found. */
+    settle(&cfg, &t, OI_LIMITS_INACTIVE, T0 + 30000);
+    catch_begin();
+    r = oi_limits_admit(&cfg, &quiet, "rhost=198.51.100.7", no_junk, T0 + 30001, &t);
+    catch_end();
+    assert_int_equal(r, OI_OK);
+    settle(&cfg, &t, OI_LIMITS_INACTIVE, T0 + 30001);
+    view(&cfg, T0 + 30001, &v);
+    assert_int_equal(v.n_junk, 1);
+    /* At most OI_LIMITS_JUNK are kept; clear forgets them. */
+    for (unsigned i = 0; i < OI_LIMITS_JUNK + 50; i++) {
+        unsigned char m[OI_JUNK_MAC] = {0};
+        memcpy(m, &i, sizeof(i));
+        m[OI_JUNK_MAC - 1] = 1;
+        catch_begin();
+        r = oi_limits_admit(&cfg, &quiet, "user=alice", m, T0 + 40000 + i, &t);
+        catch_end();
+        assert_int_equal(r, OI_OK);
+        settle(&cfg, &t, OI_LIMITS_INACTIVE, T0 + 40000 + i);
+        if (i % 9 == 0) /* keep the bucket from running dry: not what this case is about */
+            oi_limits_clear(&cfg, &quiet, T0 + 40000 + i, &damped);
+    }
+    view(&cfg, T0 + 40000 + OI_LIMITS_JUNK + 50, &v);
+    assert_true(v.n_junk <= OI_LIMITS_JUNK);
+    assert_int_equal(oi_limits_clear(&cfg, &quiet, T0 + 50000, &damped), OI_OK);
+    view(&cfg, T0 + 50000, &v);
+    assert_int_equal(v.n_junk, 0);
+    oi_config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -710,6 +806,7 @@ int main(void)
         cmocka_unit_test(no_answer_probe_lifts_pause),
         cmocka_unit_test(frequent_calls_keep_the_refill),
         cmocka_unit_test(settle_leaves_unsafe_file),
+        cmocka_unit_test(junk_remembered),
     };
     return cmocka_run_group_tests_name("unit_limits", tests, unit_group_setup, unit_group_teardown);
 }
