@@ -100,7 +100,7 @@ bool oi_limits_junk_mac(const struct oi_hostkey *k, const char *token, const cha
                         unsigned char mac[OI_JUNK_MAC])
 {
     size_t tl = strlen(token), sl = scopes ? strlen(scopes) : 0;
-    unsigned char *buf = malloc(tl + 1 + sl), full[32];
+    unsigned char *buf = malloc(tl + 1 + sl), full[32] = {0};
     bool ok = buf != NULL;
     if (ok) {
         memcpy(buf, token, tl);
@@ -111,8 +111,9 @@ bool oi_limits_junk_mac(const struct oi_hostkey *k, const char *token, const cha
         oi_wipe(buf, tl + 1 + sl);
         free(buf);
     }
-    memcpy(mac, full, OI_JUNK_MAC);
-    if (!ok)
+    if (ok)
+        memcpy(mac, full, OI_JUNK_MAC);
+    else
         memset(mac, 0, OI_JUNK_MAC); /* all zero: never looked up, never remembered */
     oi_wipe(full, sizeof(full));
     return ok;
