@@ -2,9 +2,9 @@
 
 #include "login.h"
 #include "cache.h"
+#include "host_limits.h"
 #include "hostkey.h"
 #include "introspect.h"
-#include "host_limits.h"
 #include "precheck.h"
 
 #include <stdio.h>

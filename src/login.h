@@ -1,5 +1,5 @@
-/* The path of one login, without PAM: precheck, cache, introspect, decide, remember. Shared by the
- * module and the tool. */
+/* The path of one login, without PAM: precheck, cache, the host's limits, introspect, decide,
+ * remember. Shared by the module and the tool. */
 #ifndef OI_LOGIN_H
 #define OI_LOGIN_H
 
@@ -39,7 +39,9 @@ void oi_outcome_free(struct oi_outcome *out);
 
 /* Decide on one token for subj. Never returns success on any error. With cache_dir, a fresh
  * enough cached answer stands in for the server's (the decision is taken anew on it), a fresh
- * answer is stored, and while no server is available offline_grace may honour an older allow. */
+ * answer is stored, and while no server is available offline_grace may honour an older allow.
+ * A token no cached answer decides is sent only if the host's limits admit it (host_limits.h:
+ * the budget, the source's damping, known junk). */
 void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const struct oi_subject *subj,
                      const char *token, struct oi_outcome *out);
 
