@@ -43,10 +43,10 @@ static const struct variant variants[] = {
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
 static const struct oi_subject subjects[] = {
-    {"alice", "sshd", "host1", NULL},
-    {"root", "sudo", "host1", NULL},
-    {"deploy", "sshd", "ci", NULL},
-    {"svc-app", "sshd", "host1", NULL},
+    {"alice", "sshd", "host1", NULL, NULL},
+    {"root", "sudo", "host1", NULL, NULL},
+    {"deploy", "sshd", "ci", NULL, NULL},
+    {"svc-app", "sshd", "host1", NULL, NULL},
 };
 #define N_SUBJECTS (sizeof(subjects) / sizeof(subjects[0]))
 

@@ -47,7 +47,7 @@ static void check_loaded(const struct oi_config *cfg)
     for (size_t i = 0; i < cfg->allowed_clients.n; i++)
         FUZZ_ASSERT(cfg->allowed_clients.items[i][0] != '\0');
     /* Scope templates were validated: expanding them must not fail on an escape. */
-    struct oi_subject subj = {"alice", "sshd", "host1", NULL};
+    struct oi_subject subj = {"alice", "sshd", "host1", NULL, NULL};
     char *scopes = NULL;
     enum oi_reason r = oi_expand_scopes(&cfg->required_scopes, &subj, &scopes);
     FUZZ_ASSERT(r == OI_OK || r == OI_SCOPE || r == OI_NOMEM);

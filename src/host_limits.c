@@ -221,10 +221,17 @@ static int64_t damp_ms(const struct oi_config *cfg, uint32_t over)
     return ms < max ? ms : max;
 }
 
-void oi_limits_source(char key[OI_LIMITS_KEY], const char *rhost, const char *user)
+static bool known(const char *item)
 {
-    if (rhost != NULL && *rhost != '\0' && strcmp(rhost, "-") != 0)
+    return item != NULL && *item != '\0' && strcmp(item, "-") != 0;
+}
+
+void oi_limits_source(char key[OI_LIMITS_KEY], const char *rhost, const char *ruser, const char *user)
+{
+    if (known(rhost))
         snprintf(key, OI_LIMITS_KEY, "rhost=%s", rhost);
+    else if (known(ruser))
+        snprintf(key, OI_LIMITS_KEY, "ruser=%s", ruser);
     else
         snprintf(key, OI_LIMITS_KEY, "user=%s", user ? user : "");
 }

@@ -4,9 +4,9 @@
  * in state_dir, changed under flock(2), so that a flood of junk tokens costs the fleet's quota a
  * bounded number of requests and cannot lock an account.
  *
- * A source is the remote host (PAM_RHOST) or, for a login without one (sudo, su, a console), the
- * user name: damping a user name from the network would hand anyone who knows it a way to lock
- * that person out. A source's strikes are its requests since its last allowed login; from
+ * A source is the remote host (PAM_RHOST); for a login without one, the user who asks (PAM_RUSER,
+ * which su and sudo set), else the user name (a console). Never the target's name when another
+ * asks: damping it would hand anyone who knows it a way to lock that person out. A source's strikes are its requests since its last allowed login; from
  * damp_after on it is refused without a request for OI_DAMP_BASE_S, doubled with each further
  * strike up to damp_max, and then one request may probe again.
  *
@@ -26,7 +26,7 @@
 
 #define OI_LIMITS_FILE "limits"
 #define OI_LIMITS_SOURCES 128 /* sources remembered; the oldest undamped one makes room */
-#define OI_LIMITS_KEY 80      /* "rhost=NAME" or "user=NAME", cut to fit */
+#define OI_LIMITS_KEY 80      /* "rhost=NAME", "ruser=NAME" or "user=NAME", cut to fit */
 #define OI_LIMITS_JUNK 256    /* inactive answers remembered; the one that ends first makes room */
 #define OI_JUNK_MAC 16        /* bytes of the HMAC kept */
 #define OI_DAMP_BASE_S 10
@@ -47,8 +47,9 @@ struct oi_limits_ticket {
     unsigned char junk[OI_JUNK_MAC];
 };
 
-/* The source of an attempt: rhost when known (not NULL, "" or "-"), else the user. */
-void oi_limits_source(char key[OI_LIMITS_KEY], const char *rhost, const char *user);
+/* The source of an attempt: "rhost=" rhost when known (not NULL, "" or "-"), else "ruser=" ruser
+ * when known, else "user=" user. */
+void oi_limits_source(char key[OI_LIMITS_KEY], const char *rhost, const char *ruser, const char *user);
 
 /* Before a request for a token no cached answer decides (junk: its HMAC, oi_limits_junk_mac):
  * OI_OK (t->admitted, the request counted against the budget and as a strike of the source),

@@ -270,7 +270,7 @@ void oi_login_decide(const struct oi_config *cfg, const struct oi_log *lg, const
     if (reason != OI_OK || decide_from_cache(cfg, &map, subj, &entry, cached, &info, out, &reason))
         goto out;
     char source[OI_LIMITS_KEY];
-    oi_limits_source(source, subj->rhost, subj->user);
+    oi_limits_source(source, subj->rhost, subj->ruser, subj->user);
     reason = oi_limits_admit(cfg, lg, source, junk, oi_now_ms(), &ticket);
     if (reason != OI_OK)
         goto out;

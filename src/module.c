@@ -194,7 +194,8 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
         goto done;
     }
     oi_short_hostname(host, sizeof(host));
-    struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host, item_or_dash(pamh, PAM_RHOST)};
+    struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host, item_or_dash(pamh, PAM_RHOST),
+                              item_or_dash(pamh, PAM_RUSER)};
     oi_login_decide(&cfg, &lg, &subj, token, &out);
     audit(&lg, pamh, user, &out);
     /* A damped source, or a flood that spent the budget, also waits before its next try (libpam
@@ -235,7 +236,8 @@ static int account(pam_handle_t *pamh, int argc, const char **argv)
     oi_short_hostname(host, sizeof(host));
     /* Re-checked now, not remembered: the map, the scopes or the clock may have moved on. */
     if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL && strcmp(user, rec->user) == 0) {
-        struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host, item_or_dash(pamh, PAM_RHOST)};
+        struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host, item_or_dash(pamh, PAM_RHOST),
+                                  item_or_dash(pamh, PAM_RUSER)};
         reason = oi_login_recheck(&cfg, &lg, &subj, &rec->facts);
     }
     if (reason != OI_OK) {

@@ -13,6 +13,7 @@ struct oi_subject {
     const char *service; /* PAM_SERVICE */
     const char *host;    /* short host name for %h */
     const char *rhost;   /* PAM_RHOST, NULL when none: the source of the attempt (host_limits.h) */
+    const char *ruser;   /* PAM_RUSER, NULL when none: the caller of su or sudo (host_limits.h) */
 };
 
 /* Expand %u %s %h %% in each required scope and join with spaces into *out (malloc'd).

@@ -95,7 +95,7 @@ int cmd_check(const struct tool *t)
     struct oi_log lg = {NULL, cfg.debug};
     char host[256] = "";
     oi_short_hostname(host, sizeof(host));
-    struct oi_subject subj = {user, service, host, NULL};
+    struct oi_subject subj = {user, service, host, NULL, NULL};
     char *token = read_token(&cfg);
     if (token == NULL) {
         oi_config_free(&cfg);

@@ -344,23 +344,28 @@ static void no_answer_takes_strike_back(void **state)
 static void source_keys(void **state)
 {
     char key[OI_LIMITS_KEY];
-    oi_limits_source(key, "1.2.3.4", "alice");
+    oi_limits_source(key, "1.2.3.4", "bob", "alice");
     assert_string_equal(key, "rhost=1.2.3.4");
-    oi_limits_source(key, "2001:db8::1", NULL);
+    oi_limits_source(key, "2001:db8::1", NULL, NULL);
     assert_string_equal(key, "rhost=2001:db8::1");
-    oi_limits_source(key, NULL, "alice");
+    oi_limits_source(key, NULL, NULL, "alice");
     assert_string_equal(key, "user=alice");
-    oi_limits_source(key, "", "alice");
+    oi_limits_source(key, "", "-", "alice");
     assert_string_equal(key, "user=alice");
-    oi_limits_source(key, "-", "alice");
+    oi_limits_source(key, "-", "", "alice");
     assert_string_equal(key, "user=alice");
-    oi_limits_source(key, NULL, NULL);
+    oi_limits_source(key, NULL, NULL, NULL);
     assert_string_equal(key, "user=");
+    /* su and sudo name the caller: mallory typing junk at `su alice` damps mallory, not alice. */
+    oi_limits_source(key, NULL, "mallory", "alice");
+    assert_string_equal(key, "ruser=mallory");
+    oi_limits_source(key, "-", "mallory", "alice");
+    assert_string_equal(key, "ruser=mallory");
     /* A name too long is cut to fit. */
     char host[300];
     memset(host, 'h', sizeof(host) - 1);
     host[sizeof(host) - 1] = '\0';
-    oi_limits_source(key, host, "alice");
+    oi_limits_source(key, host, NULL, "alice");
     assert_int_equal(strlen(key), OI_LIMITS_KEY - 1);
     assert_memory_equal(key, "rhost=hhh", 9);
 }

@@ -65,7 +65,7 @@ static enum oi_reason decide_for(const char *const *args, const char *user, cons
         oi_config_free(&cfg);
         fail_msg("answer refused: %s: %s", json, why);
     }
-    struct oi_subject subj = {user, "sshd", "bastion", NULL};
+    struct oi_subject subj = {user, "sshd", "bastion", NULL, NULL};
     r = oi_policy_check(&cfg, NULL, &info, &subj, NOW, NULL, NULL);
     oi_token_info_free(&info);
     oi_config_free(&cfg);
@@ -521,7 +521,7 @@ static enum oi_reason expand(const char *list, const char *user, const char *ser
     struct oi_strlist l = {0};
     if (list[0] != '\0')
         assert_int_equal(oi_strlist_split(&l, list, ','), 0);
-    struct oi_subject subj = {user, service, host, NULL};
+    struct oi_subject subj = {user, service, host, NULL, NULL};
     enum oi_reason r = oi_expand_scopes(&l, &subj, out);
     oi_strlist_free(&l);
     return r;
@@ -809,7 +809,7 @@ static enum oi_reason authorize_case(const struct az *c, enum oi_grant *grant_ou
     f.exp = c->exp != 0 ? c->exp : NOW + 3600;
     f.has_iat = c->has_iat;
     f.iat = c->iat;
-    struct oi_subject subj = {c->user ? c->user : "alice", c->service ? c->service : "sshd", "bastion", NULL};
+    struct oi_subject subj = {c->user ? c->user : "alice", c->service ? c->service : "sshd", "bastion", NULL, NULL};
     enum oi_grant grant = OI_GRANT_MAP_LITERAL; /* must be overwritten */
     enum oi_reason r = oi_authorize(&cfg, c->map ? &map : NULL, &f, &subj, NOW, &grant);
     bool grant_left = r != OI_OK && grant != OI_GRANT_NONE;
@@ -1612,7 +1612,7 @@ static enum oi_reason check_answer(const char *json, const char *map_text, struc
     char why[200];
     enum oi_reason r = oi_parse_answer(json, strlen(json), &info, why, sizeof(why));
     if (r == OI_OK) {
-        struct oi_subject subj = {"alice", "sshd", "bastion", NULL};
+        struct oi_subject subj = {"alice", "sshd", "bastion", NULL, NULL};
         r = oi_policy_check(&cfg, &map, &info, &subj, NOW, facts, grant);
     }
     oi_token_info_free(&info);
