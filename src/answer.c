@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <json-c/printbuf.h>
 
 /* Times beyond year 9999 are nonsense from a server, not a long-lived token. */
 #define OI_MAX_TIME INT64_C(253402300799)
@@ -148,7 +149,7 @@ static size_t count_members(json_object *o)
     return n;
 }
 
-static json_object *parse_strict(const char *body, size_t len, char *why, size_t whylen)
+json_object *oi_answer_parse_object(const char *body, size_t len, char *why, size_t whylen)
 {
     if (len == 0) {
         snprintf(why, whylen, "empty body");
@@ -170,6 +171,9 @@ static json_object *parse_strict(const char *body, size_t len, char *why, size_t
     json_object *root = json_tokener_parse_ex(tok, body, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
+    /* Its buffer holds the last strings read, which may be a token (device.h): wiped, not just freed. */
+    if (tok->pb != NULL && tok->pb->buf != NULL)
+        oi_wipe(tok->pb->buf, (size_t)tok->pb->size);
     json_tokener_free(tok);
     if (root == NULL) {
         snprintf(why, whylen, "not JSON: %s",
@@ -201,7 +205,7 @@ enum oi_reason oi_parse_answer(const char *body, size_t len, struct oi_token_inf
     memset(info, 0, sizeof(*info));
     if (len > INT32_MAX)
         return bad(why, whylen, "(body)", "is too large");
-    info->root = parse_strict(body, len, why, whylen);
+    info->root = oi_answer_parse_object(body, len, why, whylen);
     if (info->root == NULL)
         return OI_BAD_ANSWER;
 
@@ -325,7 +329,7 @@ void oi_answer_error(const char *body, size_t len, char *error, size_t error_len
                      size_t description_len)
 {
     char why[64];
-    json_object *root = body != NULL && len <= INT32_MAX ? parse_strict(body, len, why, sizeof(why)) : NULL;
+    json_object *root = body != NULL && len <= INT32_MAX ? oi_answer_parse_object(body, len, why, sizeof(why)) : NULL;
     error[0] = description[0] = '\0';
     if (root != NULL) {
         string_member(root, "error", error, error_len, 100);

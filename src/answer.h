@@ -36,6 +36,11 @@ bool oi_jstr_dup(const struct oi_jstr *j, char **dst);
 /* Look up a dotted claim path ("sub", "ext.unix_user") as a JSON string. false when absent or not a string. */
 bool oi_claim_string(const struct oi_token_info *info, const char *path, struct oi_jstr *out);
 
+/* body (exactly len bytes) as one JSON object, parsed as strictly as an introspection answer
+ * (no duplicate keys, no NUL in a key, valid UTF-8, nothing after it): owned, or NULL with why
+ * filled. For the other answers the module reads (device.h). */
+json_object *oi_answer_parse_object(const char *body, size_t len, char *why, size_t whylen);
+
 /* application/json, with parameters or not, in any case. */
 bool oi_answer_is_json(const char *content_type);
 

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "cfg.h"
+#include "cfg_check.h"
 #include "files.h"
 #include "servers.h"
 
@@ -82,13 +83,26 @@ static const struct opt_def options[] = {
     LONG(damp_after, 0, 10000),
     LONG(damp_max, 10, 86400),
     LONG(junk_ttl, 0, 3600),
+    FLAG(device_flow),
+    STR(device_client_id),
+    STR(device_secret_file),
+    STR(device_auth_url),
+    STR(device_token_url),
+    LIST(device_scopes),
+    LONG(device_timeout, 10, 3600),
+    FLAG(device_qr),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* Which keys were set at all, from the file or the line (cfg_check.h). */
+struct oi_config_seen {
+    bool set[N_OPTIONS];
+};
 
 /* State while reading: which keys each source set, and which were set at all. */
 struct parse_state {
     bool seen_here[N_OPTIONS];
-    bool set[N_OPTIONS];
+    struct oi_config_seen seen;
     bool use_first_pass, try_first_pass;
     const char *where;
 };
@@ -120,6 +134,8 @@ static void set_defaults(struct oi_config *cfg)
     cfg->damp_after = 5;
     cfg->damp_max = 600;
     cfg->junk_ttl = 30;
+    cfg->device_timeout = 100; /* below sshd's LoginGraceTime (120 s) */
+    cfg->device_qr = true;
 }
 
 static bool parse_flag(const char *value, bool *out)
@@ -227,7 +243,7 @@ static enum oi_reason apply_option(struct oi_config *cfg, struct parse_state *st
     if (st->seen_here[i])
         return oi_config_fail(err, st->where, key, "given twice");
     st->seen_here[i] = true;
-    st->set[i] = true;
+    st->seen.set[i] = true;
 
     const struct opt_def *o = &options[i];
     void *field = (char *)cfg + o->offset;
@@ -335,146 +351,12 @@ static enum oi_reason parse_conf_file(struct oi_config *cfg, struct parse_state 
     return rc;
 }
 
-static bool is_set(const struct parse_state *st, const char *key)
+bool oi_config_seen_set(const struct oi_config_seen *seen, const char *key)
 {
     for (size_t i = 0; i < N_OPTIONS; i++)
         if (strcmp(options[i].key, key) == 0)
-            return st->set[i];
+            return seen->set[i];
     return false;
-}
-
-/* cache_dir and its companions. */
-static enum oi_reason check_cache(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
-{
-    const char *w = "settings";
-    static const char *companions[] = {"cache_ttl", "negative_ttl", "offline_grace", "cache_max_entries"};
-    if (cfg->cache_dir == NULL) {
-        for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++)
-            if (is_set(st, companions[i]))
-                return oi_config_fail(err, w, companions[i], "needs cache_dir (the cache is off without it)");
-        return OI_OK;
-    }
-    if (cfg->cache_dir[0] != '/')
-        return oi_config_fail(err, w, "cache_dir", "'%s' is not an absolute path", cfg->cache_dir);
-    if (strlen(cfg->cache_dir) > 1024)
-        return oi_config_fail(err, w, "cache_dir", "is longer than 1024 characters");
-    return OI_OK;
-}
-
-static enum oi_reason check_scope_templates(const struct oi_strlist *l, const char *key, struct oi_config_error *err)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        const char *s = l->items[i];
-        for (const char *p = s; *p; p++) {
-            if (*p == ' ' || *p == '"' || *p == '\\')
-                return oi_config_fail(err, "settings", key, "'%s' is not a scope token", s);
-            if (*p == '%' && (p[1] == 'u' || p[1] == 's' || p[1] == 'h' || p[1] == '%')) {
-                p++;
-                continue;
-            }
-            if (*p == '%')
-                return oi_config_fail(err, "settings", key, "'%s': only %%u, %%s, %%h and %%%% expand", s);
-        }
-    }
-    return OI_OK;
-}
-
-/* "sub", "ext.sid": dot-separated, no empty part. */
-static bool is_claim_path(const char *path)
-{
-    for (const char *p = path; *p; p++)
-        if (*p == '.' && (p == path || p[1] == '.' || p[1] == '\0'))
-            return false;
-    return true;
-}
-
-static enum oi_reason check_whole(struct oi_config *cfg, struct parse_state *st, struct oi_config_error *err)
-{
-    const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
-    if (st->use_first_pass && st->try_first_pass)
-        return oi_config_fail(err, w, "try_first_pass", "contradicts use_first_pass");
-    cfg->pass = st->use_first_pass ? OI_PASS_USE_FIRST : st->try_first_pass ? OI_PASS_TRY_FIRST : OI_PASS_PROMPT;
-    if (!is_set(st, "auth"))
-        cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
-    enum oi_reason rc = oi_servers_derive(cfg->flavor, &cfg->admin_urls, &cfg->introspect_urls, &cfg->endpoints,
-                                          &cfg->admin_bases, err);
-    /* The first of each (cfg.h). */
-    if (rc == 0 && cfg->admin_urls.n > 0)
-        rc = oi_set_string(&cfg->admin_url, cfg->admin_urls.items[0]);
-    if (rc == 0)
-        rc = oi_set_string(&cfg->introspect_url, cfg->endpoints.items[0]);
-    if (rc == 0 && cfg->admin_bases.n > 0)
-        rc = oi_set_string(&cfg->admin_base, cfg->admin_bases.items[0]);
-    if (rc == 0)
-        rc = check_cache(cfg, st, err);
-    if (rc != 0)
-        return rc;
-    for (size_t i = 0; i < cfg->endpoints.n; i++)
-        if (oi_skip_prefix(cfg->endpoints.items[i], "http://") && !cfg->allow_http)
-            return oi_config_fail(err, w, cfg->admin_url ? "admin_url" : "introspect_url",
-                                  "is plain http: use https, or set allow_http (tests only)");
-    bool needs_client = cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_POST;
-    if (needs_client && cfg->client_id == NULL)
-        return oi_config_fail(err, w, "client_id", "is required with auth=%s",
-                              cfg->auth == OI_AUTH_BASIC ? "basic" : "post");
-    if (!needs_client && cfg->client_id != NULL)
-        return oi_config_fail(err, w, "client_id", "is only used with auth=basic or auth=post");
-    if (cfg->auth != OI_AUTH_NONE && cfg->secret_file == NULL)
-        return oi_config_fail(err, w, "secret_file", "is required with this auth method");
-    if (cfg->auth == OI_AUTH_NONE && cfg->secret_file != NULL)
-        return oi_config_fail(err, w, "secret_file", "is set but auth=none sends no credentials");
-    if (cfg->client_key && !cfg->client_cert)
-        return oi_config_fail(err, w, "client_key", "needs client_cert");
-    if (cfg->min_token_length > cfg->max_token_length)
-        return oi_config_fail(err, w, "min_token_length", "is longer than max_token_length (%ld)",
-                              cfg->max_token_length);
-    if (cfg->connect_timeout_ms > cfg->timeout_ms) {
-        if (is_set(st, "connect_timeout_ms"))
-            return oi_config_fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
-        cfg->connect_timeout_ms = cfg->timeout_ms; /* only timeout_ms was shortened */
-    }
-    if (cfg->allowed_clients.n == 0)
-        return oi_config_fail(err, w, "allowed_clients",
-                              "is required: without it any client of the server could log in");
-    if (cfg->any_client && cfg->allowed_clients.n != 1)
-        return oi_config_fail(err, w, "allowed_clients", "'*' cannot be combined with client ids");
-    if (cfg->user_claim == NULL && oi_set_string(&cfg->user_claim, "sub") != 0)
-        return OI_NOMEM;
-    if (cfg->prompt == NULL && oi_set_string(&cfg->prompt, "Access token: ") != 0)
-        return OI_NOMEM;
-    if (cfg->ca_file == NULL && cfg->ca_dir == NULL && oi_set_string(&cfg->ca_dir, OI_DEFAULT_CA_DIR) != 0)
-        return OI_NOMEM;
-    if (cfg->state_dir == NULL && oi_set_string(&cfg->state_dir, OI_DEFAULT_STATE_DIR) != 0)
-        return OI_NOMEM;
-    if (cfg->state_dir[0] != '/')
-        return oi_config_fail(err, w, "state_dir", "'%s' is not an absolute path", cfg->state_dir);
-    rc = check_scope_templates(&cfg->required_scopes, "required_scopes", err);
-    if (rc == 0)
-        rc = check_scope_templates(&cfg->any_scopes, "any_scopes", err);
-    if (rc != 0)
-        return rc;
-    if (cfg->user_regex != NULL) {
-        int rerr = regcomp(&cfg->user_re, cfg->user_regex, REG_EXTENDED);
-        if (rerr != 0) {
-            char msg[100];
-            regerror(rerr, &cfg->user_re, msg, sizeof(msg));
-            return oi_config_fail(err, w, "user_regex", "is not a POSIX extended regular expression: %s", msg);
-        }
-        cfg->user_re_compiled = true;
-    }
-    if (!is_claim_path(cfg->user_claim))
-        return oi_config_fail(err, w, "user_claim", "'%s' is not a dotted claim path", cfg->user_claim);
-    if (cfg->sid_claim != NULL && !is_claim_path(cfg->sid_claim))
-        return oi_config_fail(err, w, "sid_claim", "'%s' is not a dotted claim path", cfg->sid_claim);
-    if (cfg->sid_claim != NULL && cfg->flavor == OI_FLAVOR_HYDRA_V1)
-        return oi_config_fail(err, w, "sid_claim", "Hydra 1.x (flavor=hydra-v1) cannot revoke a login session by sid");
-    if (cfg->revoke_on_close != 0 && cfg->flavor == OI_FLAVOR_RFC7662)
-        return oi_config_fail(err, w, "revoke_on_close",
-                              "needs a Hydra flavour: an RFC 7662 server has no session API");
-    if (cfg->revoke_on_close != 0 && cfg->admin_base == NULL)
-        return oi_config_fail(err, w, "revoke_on_close",
-                              "needs admin_url (introspect_url does not end in a Hydra introspection path)");
-    return OI_OK;
 }
 
 enum oi_reason oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err)
@@ -513,8 +395,11 @@ enum oi_reason oi_config_load(struct oi_config *cfg, int argc, const char **argv
         else
             rc = apply_option(cfg, &st, key, value, err);
     }
+    if (rc == 0 && st.use_first_pass && st.try_first_pass)
+        rc = oi_config_fail(err, "settings", "try_first_pass", "contradicts use_first_pass");
+    cfg->pass = st.use_first_pass ? OI_PASS_USE_FIRST : st.try_first_pass ? OI_PASS_TRY_FIRST : OI_PASS_PROMPT;
     if (rc == 0)
-        rc = check_whole(cfg, &st, err);
+        rc = oi_config_check_whole(cfg, &st.seen, err);
 out:
     if (rc != 0)
         oi_config_free(cfg);
@@ -525,8 +410,10 @@ out:
  * required_scopes, any_scopes, the account mapping and the floor. These rules it cannot apply,
  * so on an account line they would only look as if they did. */
 static const char *const not_for_account[] = {
-    "audience",  "issuer",          "user_claim", "token_prefix",   "min_token_length", "max_token_length",
-    "sid_claim", "revoke_on_close", "export_env", "use_first_pass", "try_first_pass",   "prompt"};
+    "audience",         "issuer",           "user_claim",      "token_prefix",     "min_token_length",
+    "max_token_length", "sid_claim",        "revoke_on_close", "export_env",       "use_first_pass",
+    "try_first_pass",   "prompt",           "device_flow",     "device_client_id", "device_secret_file",
+    "device_auth_url",  "device_token_url", "device_scopes",   "device_timeout",   "device_qr"};
 
 enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err)
 {
@@ -547,10 +434,12 @@ enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct 
 
 void oi_config_free(struct oi_config *cfg)
 {
-    char **strings[] = {&cfg->admin_url, &cfg->introspect_url, &cfg->client_id,    &cfg->secret_file, &cfg->ca_file,
-                        &cfg->ca_dir,    &cfg->pinned_pubkey,  &cfg->client_cert,  &cfg->client_key,  &cfg->proxy,
-                        &cfg->issuer,    &cfg->user_claim,     &cfg->token_prefix, &cfg->prompt,      &cfg->conf_path,
-                        &cfg->user_map,  &cfg->admin_base,     &cfg->sid_claim,    &cfg->cache_dir,   &cfg->state_dir};
+    char **strings[] = {
+        &cfg->admin_url,        &cfg->introspect_url,     &cfg->client_id,       &cfg->secret_file,     &cfg->ca_file,
+        &cfg->ca_dir,           &cfg->pinned_pubkey,      &cfg->client_cert,     &cfg->client_key,      &cfg->proxy,
+        &cfg->issuer,           &cfg->user_claim,         &cfg->token_prefix,    &cfg->prompt,          &cfg->conf_path,
+        &cfg->user_map,         &cfg->admin_base,         &cfg->sid_claim,       &cfg->cache_dir,       &cfg->state_dir,
+        &cfg->device_client_id, &cfg->device_secret_file, &cfg->device_auth_url, &cfg->device_token_url};
     if (cfg->user_re_compiled)
         regfree(&cfg->user_re);
     cfg->user_re_compiled = false;
@@ -568,4 +457,5 @@ void oi_config_free(struct oi_config *cfg)
     oi_strlist_free(&cfg->introspect_urls);
     oi_strlist_free(&cfg->endpoints);
     oi_strlist_free(&cfg->admin_bases);
+    oi_strlist_free(&cfg->device_scopes);
 }

@@ -82,6 +82,15 @@ struct oi_config {
     long damp_after;        /* a source's refused requests before it is damped; 0: no damping */
     long damp_max;          /* seconds a damping lasts at most */
     long junk_ttl;          /* seconds the server's "inactive" for a token is remembered; 0: never */
+    /* The device authorization grant for a person without a token (device.h): off by default. */
+    bool device_flow;
+    char *device_client_id;
+    char *device_secret_file; /* client_secret_post; NULL: a public client (auth none) */
+    char *device_auth_url;    /* with device_token_url; NULL: both from issuer's discovery document */
+    char *device_token_url;
+    struct oi_strlist device_scopes; /* templates (%u %s %h); none: required_scopes */
+    long device_timeout;             /* seconds from the code's issue to the last poll, at most */
+    bool device_qr;                  /* draw the verification URL as a QR code in the prompt */
 };
 
 /* Fill cfg from the conf file (conf= or the default path, if present) then argv. OI_OK,

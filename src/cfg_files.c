@@ -35,13 +35,13 @@ enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_
     return OI_OK;
 }
 
-enum oi_reason oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err)
+enum oi_reason oi_config_read_secret(const char *path, const char *key, char **secret, struct oi_config_error *err)
 {
     size_t len = 0;
     memset(err, 0, sizeof(*err));
-    snprintf(err->where, sizeof(err->where), "%s", cfg->secret_file);
-    snprintf(err->key, sizeof(err->key), "secret_file");
-    enum oi_reason rc = oi_read_trusted_file(cfg->secret_file, true, OI_SECRET_MAX_BYTES, secret, &len, err);
+    snprintf(err->where, sizeof(err->where), "%s", path);
+    snprintf(err->key, sizeof(err->key), "%s", key);
+    enum oi_reason rc = oi_read_trusted_file(path, true, OI_SECRET_MAX_BYTES, secret, &len, err);
     if (rc != 0)
         return rc;
     if (len > 0 && (*secret)[len - 1] == '\n')
@@ -56,7 +56,7 @@ enum oi_reason oi_config_read_secret(const struct oi_config *cfg, char **secret,
     if (why != NULL) {
         oi_wipe(*secret, len); /* all of it: an embedded NUL would stop oi_free_secret early */
         oi_free_secret(secret);
-        snprintf(err->what, sizeof(err->what), "%s %s", cfg->secret_file, why);
+        snprintf(err->what, sizeof(err->what), "%s %s", path, why);
         return OI_CONFIG;
     }
     return OI_OK;

@@ -10,8 +10,8 @@
  * sends none. */
 enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_config_error *err);
 
-/* Read the secret file into *secret (caller wipes with oi_free_secret). OI_OK, OI_CONFIG with
- * err, OI_NOMEM. */
-enum oi_reason oi_config_read_secret(const struct oi_config *cfg, char **secret, struct oi_config_error *err);
+/* Read a secret file (path, named by the option key: secret_file, device_secret_file) into
+ * *secret, one line (caller wipes with oi_free_secret). OI_OK, OI_CONFIG with err, OI_NOMEM. */
+enum oi_reason oi_config_read_secret(const char *path, const char *key, char **secret, struct oi_config_error *err);
 
 #endif

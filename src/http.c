@@ -279,6 +279,8 @@ enum oi_http_result oi_http_perform(const struct oi_transport *t, const struct o
     if (strcmp(req->method, "POST") == 0) {
         SETOPT(CURLOPT_POST, 1L);
         SETOPT(CURLOPT_POSTFIELDS, req->form ? req->form : "");
+    } else if (strcmp(req->method, "GET") == 0) {
+        SETOPT(CURLOPT_HTTPGET, 1L);
     } else {
         SETOPT(CURLOPT_CUSTOMREQUEST, req->method);
     }

@@ -52,7 +52,7 @@ struct oi_http_response {
 };
 
 struct oi_http_request {
-    const char *method; /* "POST" or "DELETE" */
+    const char *method; /* "POST", "GET" or "DELETE" */
     const char *url;
     const char *form;          /* POST body, application/x-www-form-urlencoded; NULL for none */
     const char *authorization; /* full header value ("Basic ..."/"Bearer ..."), or NULL */

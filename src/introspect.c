@@ -88,7 +88,7 @@ enum oi_reason oi_introspect(const struct oi_config *cfg, const struct oi_log *l
         goto out;
     }
     if (cfg->auth != OI_AUTH_NONE) {
-        reason = oi_config_read_secret(cfg, &secret, &cerr);
+        reason = oi_config_read_secret(cfg->secret_file, "secret_file", &secret, &cerr);
         if (reason == OI_CONFIG)
             oi_logf(lg, LOG_ERR, "configuration error: secret_file: %s", cerr.what);
         if (reason != OI_OK)

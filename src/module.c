@@ -10,6 +10,8 @@
 #include <security/pam_modules.h>
 
 #include "cfg.h"
+#include "device.h"
+#include "device_prompt.h"
 #include "export.h"
 #include "hostkey.h"
 #include "host_limits.h"
@@ -99,11 +101,18 @@ static const char *item_or_dash(pam_handle_t *pamh, int type)
     return v;
 }
 
-/* The token: from an earlier module (use_first_pass, try_first_pass) or asked for. */
-static int get_token(pam_handle_t *pamh, const struct oi_config *cfg, const char **token)
+/* How the token arrived, for the audit line. */
+enum via { VIA_TYPED, VIA_STACKED, VIA_DEVICE };
+static const char *const via_names[] = {[VIA_TYPED] = "typed", [VIA_STACKED] = "stacked", [VIA_DEVICE] = "device"};
+
+/* The token: from an earlier module (use_first_pass, try_first_pass) or asked for. With
+ * device_flow, an empty answer at the prompt (and only there: a token an earlier module holds,
+ * or one a script types, never starts it) chooses the device flow: *via VIA_DEVICE, no token. */
+static int get_token(pam_handle_t *pamh, const struct oi_config *cfg, const char **token, enum via *via)
 {
     const void *item = NULL;
     *token = NULL;
+    *via = VIA_STACKED;
     if (cfg->pass != OI_PASS_PROMPT && pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item) {
         *token = item;
         return PAM_SUCCESS;
@@ -118,6 +127,11 @@ static int get_token(pam_handle_t *pamh, const struct oi_config *cfg, const char
         oi_free_secret(&resp);
         return rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
     }
+    *via = cfg->device_flow && resp[0] == '\0' ? VIA_DEVICE : VIA_TYPED;
+    if (*via == VIA_DEVICE) {
+        free(resp);
+        return PAM_SUCCESS;
+    }
     /* Kept as PAM_AUTHTOK so that a module stacked after this one (try_first_pass) can use it. */
     rc = pam_set_item(pamh, PAM_AUTHTOK, resp);
     oi_free_secret(&resp);
@@ -126,7 +140,8 @@ static int get_token(pam_handle_t *pamh, const struct oi_config *cfg, const char
     return *token ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
 
-static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user, const struct oi_outcome *out)
+static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user, enum via via,
+                  const struct oi_outcome *out)
 {
     char u[129], svc[129], rhost[129];
     const char *verb = out->pam_code == PAM_SUCCESS ? "allow" : out->pam_code == PAM_IGNORE ? "ignore" : "deny";
@@ -139,8 +154,9 @@ static void audit(const struct oi_log *lg, pam_handle_t *pamh, const char *user,
     if (out->cache != OI_CACHE_OFF)
         snprintf(cache, sizeof(cache), " cache=%s", oi_cache_use_name(out->cache));
     oi_logf(lg, out->pam_code == PAM_SUCCESS || out->pam_code == PAM_IGNORE ? LOG_INFO : LOG_NOTICE,
-            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=%s%s%s reason=%s", verb, u, svc, rhost, out->sub,
-            out->client_id, strcmp(out->fp, "-") == 0 ? "" : "fp:", out->fp, cache, oi_reason_name(out->reason));
+            "%s user=%s service=%s rhost=%s sub=%s client_id=%s token=%s%s via=%s%s reason=%s", verb, u, svc, rhost,
+            out->sub, out->client_id, strcmp(out->fp, "-") == 0 ? "" : "fp:", out->fp, via_names[via], cache,
+            oi_reason_name(out->reason));
 }
 
 /* Moves out->facts into the record. */
@@ -162,6 +178,57 @@ static int remember_login(pam_handle_t *pamh, const char *user, struct oi_outcom
     return rc;
 }
 
+/* The device flow's prompt (device_prompt.h), and the one reply it takes: Enter. */
+struct ask_ctx {
+    pam_handle_t *pamh;
+    const struct oi_config *cfg;
+    const struct oi_log *lg;
+    const struct oi_subject *subj;
+};
+
+static enum oi_reason ask_person(void *ctx, const struct oi_device_code *code, int64_t expires_at)
+{
+    const struct ask_ctx *a = ctx;
+    char *text = oi_device_prompt(code, a->subj, expires_at, a->cfg->device_qr), *resp = NULL;
+    if (text == NULL)
+        return OI_NOMEM;
+    int rc = pam_prompt(a->pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", text);
+    free(text);
+    enum oi_reason r = OI_OK;
+    if (rc != PAM_SUCCESS || resp == NULL) {
+        oi_logf(a->lg, LOG_NOTICE, "device flow: cancelled: the conversation failed at the approval prompt (%s)",
+                pam_strerror(a->pamh, rc));
+        r = OI_DEVICE_CANCELLED;
+    } else if (resp[0] != '\0') {
+        /* Maybe a token after all: never sent, and a script that types one is not kept waiting. */
+        oi_logf(a->lg, LOG_NOTICE, "device flow: cancelled: the approval prompt got a reply other than Enter");
+        r = OI_DEVICE_CANCELLED;
+    }
+    oi_free_secret(&resp);
+    return r;
+}
+
+/* What the person is told when the device flow ends without a login (the log says more). */
+static void tell_person(pam_handle_t *pamh, enum oi_reason r, bool got_token)
+{
+    const char *msg;
+    if (got_token)
+        msg = "The approval arrived, but it does not admit this login here.";
+    else if (r == OI_DEVICE_DENIED)
+        msg = "The approval was denied.";
+    else if (r == OI_DEVICE_TIMEOUT)
+        msg = "The code was not approved in time. Log in again for a new code.";
+    else if (r == OI_DEVICE_CANCELLED)
+        msg = "Login with a code cancelled: at that prompt, press only Enter.";
+    else if (r == OI_OVER_BUDGET || r == OI_DAMPED)
+        msg = "Too many logins were tried from here. Wait a while, then try again.";
+    else if (r == OI_CONFIG)
+        msg = "Login with a code is not set up correctly on this host; the system log says why.";
+    else
+        msg = "The login server did not give a code or a token; try again later.";
+    pam_error(pamh, "%s", msg);
+}
+
 static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
 {
     struct oi_config cfg;
@@ -172,7 +239,8 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
     struct oi_outcome out;
     log_effective(&lg, &cfg);
     const char *user = NULL, *token = NULL;
-    char host[256] = "";
+    char host[256] = "", *device_token = NULL;
+    enum via via = VIA_TYPED;
 
     /* A failed attempt must not leave an earlier success for acct_mgmt (or scripts) to find. */
     pam_set_data(pamh, OI_DATA_KEY, NULL, NULL);
@@ -186,18 +254,35 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
             rc = PAM_USER_UNKNOWN;
         goto done;
     }
-    rc = get_token(pamh, &cfg, &token);
+    rc = get_token(pamh, &cfg, &token, &via);
     if (rc != PAM_SUCCESS) {
         oi_outcome_init(&out, OI_NO_TOKEN);
         out.pam_code = rc;
-        audit(&lg, pamh, user, &out);
+        audit(&lg, pamh, user, via, &out);
         goto done;
     }
     oi_short_hostname(host, sizeof(host));
     struct oi_subject subj = {user, item_or_dash(pamh, PAM_SERVICE), host, item_or_dash(pamh, PAM_RHOST),
                               item_or_dash(pamh, PAM_RUSER)};
+    if (via == VIA_DEVICE) {
+        struct ask_ctx ask = {pamh, &cfg, &lg, &subj};
+        enum oi_reason r = oi_device_obtain_token(&cfg, &lg, &subj, ask_person, &ask, &device_token);
+        if (r != OI_OK) {
+            oi_outcome_init(&out, r);
+            tell_person(pamh, r, false);
+            audit(&lg, pamh, user, via, &out);
+            if (r == OI_DAMPED || r == OI_OVER_BUDGET)
+                pam_fail_delay(pamh, OI_FAIL_DELAY_US);
+            rc = out.pam_code;
+            goto done;
+        }
+        token = device_token;
+    }
     oi_login_decide(&cfg, &lg, &subj, token, &out);
-    audit(&lg, pamh, user, &out);
+    oi_free_secret(&device_token); /* the token is never kept: the facts are */
+    audit(&lg, pamh, user, via, &out);
+    if (via == VIA_DEVICE && out.pam_code != PAM_SUCCESS)
+        tell_person(pamh, out.reason, true);
     /* A damped source, or a flood that spent the budget, also waits before its next try (libpam
      * applies the longest delay any module asked for, when the login fails). */
     if (out.reason == OI_DAMPED || out.reason == OI_OVER_BUDGET)

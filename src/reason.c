@@ -35,6 +35,9 @@ static const struct {
     [OI_DAMPED] = {"damped", PAM_AUTH_ERR},
     [OI_CONFIG] = {"config", PAM_SERVICE_ERR},
     [OI_NOMEM] = {"nomem", PAM_BUF_ERR},
+    [OI_DEVICE_DENIED] = {"device_denied", PAM_AUTH_ERR},
+    [OI_DEVICE_TIMEOUT] = {"device_timeout", PAM_AUTH_ERR},
+    [OI_DEVICE_CANCELLED] = {"device_cancelled", PAM_AUTH_ERR},
 };
 
 const char *oi_reason_name(enum oi_reason r)

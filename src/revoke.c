@@ -111,7 +111,7 @@ static enum oi_revoke_status revoke_at(const struct oi_config *cfg, const char *
     /* The same Authorization header as introspection (Ory Network's API key); auth=post
      * credentials have no place in a DELETE. */
     if (cfg->auth == OI_AUTH_BASIC || cfg->auth == OI_AUTH_BEARER) {
-        enum oi_reason r = oi_config_read_secret(cfg, &secret, &cerr);
+        enum oi_reason r = oi_config_read_secret(cfg->secret_file, "secret_file", &secret, &cerr);
         if (r != OI_OK) {
             res->status = r == OI_CONFIG ? OI_RV_UNSUPPORTED : OI_RV_NOMEM;
             snprintf(res->detail, sizeof(res->detail), "secret_file: %s", cerr.what);

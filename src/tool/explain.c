@@ -179,6 +179,17 @@ void describe_failure(const struct oi_config *cfg, const struct oi_outcome *out,
     case OI_NOMEM:
         snprintf(dst, len, "out of memory");
         return;
+    case OI_DEVICE_DENIED:
+        snprintf(dst, len, "the device flow's approval was denied (the server answered access_denied)");
+        return;
+    case OI_DEVICE_TIMEOUT:
+        snprintf(dst, len,
+                 "the device flow's code was not approved before it expired or device_timeout (%ld s) ran out",
+                 cfg->device_timeout);
+        return;
+    case OI_DEVICE_CANCELLED:
+        snprintf(dst, len, "the device flow was cancelled: the person typed something other than Enter");
+        return;
     }
     snprintf(dst, len, "%s", oi_reason_name(out->reason));
 }

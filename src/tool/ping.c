@@ -334,7 +334,7 @@ int cmd_ping(const struct tool *t)
     if (cfg.auth == OI_AUTH_NONE) {
         step("secret", "SKIP", "auth=none: no credentials are sent");
     } else {
-        enum oi_reason sr = oi_config_read_secret(&cfg, &secret, &err);
+        enum oi_reason sr = oi_config_read_secret(cfg.secret_file, "secret_file", &secret, &err);
         if (sr != OI_OK) {
             step("secret", "FAIL", "%s", sr == OI_NOMEM ? "out of memory" : err.what);
             oi_config_free(&cfg);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every file of examples/ (subdirectories too) is quoted word for word in the document listed for
-# it below, and pam_oauth2_introspect.conf(5) quotes the three server examples: the tests use those
+# it below, and pam_oauth2_introspect.conf(5) quotes the four server examples: the tests use those
 # files as they are. The list is explicit, so that a file cannot move to another document, or
 # appear in examples/ without one, unnoticed. What a person or a CI job runs (examples/clients/)
 # and what goes into /etc/pam.d and /etc/ssh/sshd_config.d stay in README.md itself.
@@ -21,6 +21,8 @@ examples/pam_oauth2_introspect.map           docs/accounts.md
 examples/hydra-v2.conf                       man/pam_oauth2_introspect.conf.5.scd
 examples/hydra-v1.conf                       man/pam_oauth2_introspect.conf.5.scd
 examples/ory-network.conf                    man/pam_oauth2_introspect.conf.5.scd
+examples/hydra-device.conf                   README.md
+examples/hydra-device.conf                   man/pam_oauth2_introspect.conf.5.scd
 "
 rc=0; n=0; bad=0
 fail() { echo "FAIL: $*"; rc=1; bad=$((bad + 1)); }

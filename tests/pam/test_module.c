@@ -425,13 +425,13 @@ static const struct mcase cases[] = {
     {.name = "fp_other_host", .args = "state_dir=@RUN@/state-other", .user = "alice", .mint = "{" ALICE "}",
      .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1, .acct_rc = -1},
     {.name = "attack_password_with_dot_not_sent", .user = "alice", .literal = "Summer.2024",
-     .auth_rc = PAM_AUTH_ERR, .reason = "malformed", .log = "token=- reason=malformed", .requests = 0,
+     .auth_rc = PAM_AUTH_ERR, .reason = "malformed", .log = "token=- via=typed reason=malformed", .requests = 0,
      .acct_rc = -1},
     {.name = "attack_password_rfc7662_not_sent", .bare = true,
      .conf = "flavor = rfc7662\nintrospect_url = @URL@/admin/oauth2/introspect\nauth = none\nca_file = @CA@\n"
              "allowed_clients = ssh-cli",
      .user = "alice", .literal = "hunter2", .auth_rc = PAM_AUTH_ERR, .reason = "malformed",
-     .log = "token=- reason=malformed", .requests = 0, .acct_rc = -1},
+     .log = "token=- via=typed reason=malformed", .requests = 0, .acct_rc = -1},
     /* json-c reads "active\u0000" as "active". */
     {.name = "attack_nul_in_key_active", .user = "alice",
      .override = "{\"status\":200,\"content_type\":\"application/json\",\"body\":"

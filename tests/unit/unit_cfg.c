@@ -381,6 +381,79 @@ static void test_min_token_length_above_max(void **state)
                  "min_token_length");
 }
 
+/* ---- the device flow ---- */
+
+#define DEVICE "device_flow", "device_client_id=pam-device"
+
+static void test_device_off_by_default(void **state)
+{
+    struct oi_config cfg;
+    struct oi_config_error err;
+    expect_ok(LOAD(NULL, MIN), &err);
+    assert_false(cfg.device_flow);
+    assert_true(cfg.device_qr);
+    assert_int_equal(cfg.device_timeout, 100);
+    oi_config_free(&cfg);
+}
+
+static void test_device_from_discovery_or_urls(void **state)
+{
+    struct oi_config cfg;
+    struct oi_config_error err;
+    expect_ok(LOAD("issuer = https://auth.example/\n", MIN, DEVICE, "device_scopes=ssh:login,host:%h", "device_qr=no",
+                   "device_timeout=60"),
+              &err);
+    assert_true(cfg.device_flow);
+    assert_string_equal(cfg.device_client_id, "pam-device");
+    assert_null(cfg.device_auth_url);
+    assert_int_equal(cfg.device_scopes.n, 2);
+    assert_false(cfg.device_qr);
+    assert_int_equal(cfg.device_timeout, 60);
+    oi_config_free(&cfg);
+    expect_ok(LOAD(NULL, MIN, DEVICE, "device_auth_url=https://auth.example/oauth2/device/auth",
+                   "device_token_url=https://auth.example/oauth2/token", "device_secret_file=/etc/x.secret"),
+              &err);
+    assert_string_equal(cfg.device_token_url, "https://auth.example/oauth2/token");
+    oi_config_free(&cfg);
+}
+
+/* Each mistake names the option to fix. */
+static void test_device_refused(void **state)
+{
+    struct oi_config cfg;
+    struct oi_config_error err;
+    const char *urls[] = {"device_auth_url=https://a.example/device", "device_token_url=https://a.example/token"};
+    expect_error(LOAD(NULL, MIN, "device_client_id=x"), &cfg, &err, WHOLE, "device_client_id");
+    assert_non_null(strstr(err.what, "needs device_flow = yes"));
+    expect_error(LOAD(NULL, MIN, "device_qr=no"), &cfg, &err, WHOLE, "device_qr");
+    expect_error(LOAD(NULL, MIN, "device_flow", urls[0], urls[1]), &cfg, &err, WHOLE, "device_client_id");
+    expect_error(LOAD(NULL, MIN, DEVICE), &cfg, &err, WHOLE, "device_flow");
+    assert_non_null(strstr(err.what, "or issuer"));
+    expect_error(LOAD(NULL, MIN, DEVICE, urls[0]), &cfg, &err, WHOLE, "device_token_url");
+    expect_error(LOAD(NULL, MIN, DEVICE, urls[1]), &cfg, &err, WHOLE, "device_auth_url");
+    expect_error(LOAD(NULL, MIN, DEVICE, urls[0], "device_token_url=http://a.example/token"), &cfg, &err, WHOLE,
+                 "device_token_url");
+    assert_non_null(strstr(err.what, "allow_http"));
+    expect_error(LOAD(NULL, MIN, DEVICE, urls[0], "device_token_url=ftp://a.example/token"), &cfg, &err, WHOLE,
+                 "device_token_url");
+    expect_error(LOAD(NULL, MIN, DEVICE, urls[0], urls[1], "flavor=hydra-v1"), &cfg, &err, WHOLE, "device_flow");
+    assert_non_null(strstr(err.what, "v25.4.0"));
+    expect_error(LOAD(NULL, MIN, DEVICE, urls[0], urls[1], "use_first_pass"), &cfg, &err, WHOLE, "device_flow");
+    expect_error(LOAD(NULL, MIN, DEVICE, urls[0], urls[1], "device_scopes=host:%x"), &cfg, &err, WHOLE,
+                 "device_scopes");
+    expect_error(LOAD(NULL, MIN, DEVICE, urls[0], urls[1], "device_timeout=5"), &cfg, &err, PAMD, "device_timeout");
+    expect_error(LOAD(NULL, MIN, DEVICE, "issuer=http://auth.example"), &cfg, &err, WHOLE, "issuer");
+}
+
+/* The account line cannot run a device flow: its options there would only look as if they acted. */
+static void test_device_not_for_account_line(void **state)
+{
+    struct oi_config_error err;
+    const char *argv[] = {"device_flow"};
+    assert_int_equal(oi_config_check_account_line(1, argv, &err), OI_CONFIG);
+    assert_string_equal(err.key, "device_flow");
+}
+
 static void test_allowed_clients_star(void **state)
 {
     struct oi_config cfg;
@@ -1509,11 +1582,8 @@ static void test_conf_foreign_owner_refused(void **state)
 
 static int read_secret_from(char *path, char **secret, struct oi_config_error *err)
 {
-    struct oi_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.secret_file = path; /* only read, never freed */
     *secret = NULL;
-    return oi_config_read_secret(&cfg, secret, err);
+    return oi_config_read_secret(path, "secret_file", secret, err);
 }
 
 static void expect_secret(const void *data, size_t len, const char *want)
@@ -1745,6 +1815,10 @@ int main(void)
         cmocka_unit_test(test_pass_flags_off),
         cmocka_unit_test(test_number_bounds_accepted),
         cmocka_unit_test(test_min_token_length_above_max),
+        cmocka_unit_test(test_device_off_by_default),
+        cmocka_unit_test(test_device_from_discovery_or_urls),
+        cmocka_unit_test(test_device_refused),
+        cmocka_unit_test(test_device_not_for_account_line),
         cmocka_unit_test(test_allowed_clients_star),
         cmocka_unit_test(test_number_junk),
         cmocka_unit_test(test_number_word),
