@@ -38,6 +38,7 @@ for n in v2 v1 v25 net exv2 exv25 exv1 exnet; do
     wait_ports "$RUN/$n.ports" "$RUN/$n.out"
     N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
     export "OI_${N}_ADMIN=$(port_in "$RUN/$n.ports" admin)" "OI_${N}_CONTROL=$(port_in "$RUN/$n.ports" control)"
+    export "OI_${N}_PUBLIC=$(port_in "$RUN/$n.ports" public)"
 done
 # A port nothing listens on: bind one, note it, and let it go.
 export OI_DEAD_URL="https://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

@@ -37,7 +37,7 @@ static const char *standin_env[N_STANDINS] = {"OI_V2",   "OI_V1",    "OI_V25",  
 struct mcase {
     const char *name;         /* also the PAM service name */
     enum standin si;          /* the stand-in the conf file points at */
-    const char *conf;         /* extra conf lines; @CA@ @OTHER_CA@ @RUN@ @URL@ @NETKEY@ @DEADURL@ expand */
+    const char *conf;         /* extra conf lines; @CA@ @OTHER_CA@ @RUN@ @URL@ @PUBLIC_URL@ @NETKEY@ @DEADURL@ expand */
     const char *args;         /* extra pam.d arguments for the auth line (same expansions) */
     const char *acct_args;    /* extra pam.d arguments for the account line */
     bool bare;                /* no base conf (admin_url, ca_file, allowed_clients) */
@@ -137,7 +137,7 @@ static const struct mcase cases[] = {
      .requests = 1, .acct_rc = -1},
     {.name = "issuer_mismatch", .conf = "issuer = https://other.example/", .user = "alice",
      .mint = "{" ALICE "}", .auth_rc = PAM_AUTH_ERR, .reason = "issuer", .requests = 1, .acct_rc = -1},
-    {.name = "issuer_trailing_slash_ok", .si = V1, .conf = "flavor = hydra-v1\nissuer = @URL@",
+    {.name = "issuer_trailing_slash_ok", .si = V1, .conf = "flavor = hydra-v1\nissuer = @PUBLIC_URL@",
      .user = "alice", .mint = "{" ALICE "}", .auth_rc = PAM_SUCCESS, .reason = "ok", .requests = 1,
      .acct_rc = -1},
     /* Hydra's wildcard strategy grants ssh.login from ssh.*; the module's exact check does not. */
@@ -492,11 +492,16 @@ static char *expand(const char *in, enum standin si)
     char soon[32];
     snprintf(soon, sizeof(soon), "%lld", (long long)time(NULL) + 600);
     char *url = standin_admin_url(standin_env[si]);
+    /* The stand-in's issuer is its public URL, as Hydra's (v1 adds a "/"). */
+    char pub_name[64], *public_url = NULL;
+    snprintf(pub_name, sizeof(pub_name), "%s_PUBLIC", standin_env[si]);
+    assert_true(asprintf(&public_url, "https://127.0.0.1:%s", tc_env(pub_name)) > 0);
     const char *names[][2] = {
         {"@CA@", tc_env("OI_CA")},
         {"@OTHER_CA@", tc_env("OI_OTHER_CA")},
         {"@RUN@", tc_env("OI_RUN_DIR")},
         {"@URL@", url},
+        {"@PUBLIC_URL@", public_url},
         {"@NETKEY@", tc_env("OI_NET_KEY_FILE")},
         {"@DEADURL@", tc_env("OI_DEAD_URL")},
         {"@HOST@", host},
@@ -523,6 +528,7 @@ static char *expand(const char *in, enum standin si)
             out[o++] = *p++;
     }
     free(url);
+    free(public_url);
     return out;
 }
 

@@ -1,21 +1,73 @@
 #!/usr/bin/env python3
-"""Ory Hydra admin-API stand-in for the pam_oauth2_introspect tests (python3 stdlib only).
+"""Ory Hydra stand-in for the pam_oauth2_introspect tests (python3 stdlib only).
 
 It follows /work/shared/hydra-api.md (behaviour spec derived from Hydra, fosite and ory/x source):
 token introspection, login/consent session revocation, health/version endpoints, per Hydra
-generation (--version v1 | v2 | v25 | network).  A second, plain-HTTP "control" listener lets the
-tests mint tokens, create login sessions, inject raw answers and read the request log.
+generation (--version v1 | v2 | v25 | network); and /work/shared/hydra-device-flow.md sections 1-4
+and 6.1: the OAuth 2.0 Device Authorization Grant (RFC 8628) of v25.4+ on the public port.  A third,
+plain-HTTP "control" listener lets the tests mint tokens, create login sessions, register device
+clients, approve or deny device codes, inject raw answers and read the request log.
 
     hydra_standin.py --version {v1,v2,v25,network} [--tls-cert FILE --tls-key FILE] --port-file FILE
                      [--api-key-file FILE] [--issuer URL] [--scope-strategy {wildcard,exact}]
                      [--secret STR]
 
 Environment: OI_SECRETS_WITNESS=FILE appends, one per line, every secret the stand-in mints or
-receives (tokens, client_secret form values, Authorization credentials and Basic passwords, the
-API key), so that tests/e2e/secrets.sh can prove none of them reached any log.
+receives (tokens, device codes, client secrets registered or sent as client_secret, device_code and
+client_assertion form values, Authorization credentials and Basic passwords, the API key), so that
+tests/e2e/secrets.sh can prove none of them reached any log.  User codes are not secrets (the
+module shows them) and are not written.
 
-Both listeners bind 127.0.0.1 port 0.  When both listen, {"admin": P, "control": Q} is written
-atomically to --port-file and one line "standin ready admin=P control=Q" goes to stdout.
+Listeners, all on 127.0.0.1 port 0:
+  admin    Hydra's admin port (introspection, session revocation, health, version).  On
+           --version network it answers 401 without the API key, on every path.
+  public   Hydra's public port, with the admin port's TLS settings, no API key needed:
+             GET  /.well-known/openid-configuration   every version; the device fields
+                  (device_authorization_endpoint, the device_code grant type) only on v25/network
+             POST /oauth2/token                        every version; only v25/network handle the
+                  device_code grant, every other grant type answers 400 invalid_request (fosite's
+                  answer when no handler takes a grant type: the stand-in has no other grant)
+             POST /oauth2/device/auth, GET /oauth2/device/verify (a 302 to Hydra's fallback page)
+                  v25/network only; v1/v2 answer 404 as for any unknown path
+             GET  /health/alive, /health/ready         not on network
+           Endpoint URLs in discovery and verification_uri always name this listener
+           (urls.self.public), even when --issuer names another host.
+  control  plain HTTP, JSON in/out (below).
+When all listen, {"admin": P, "public": Q, "control": R} is written atomically to --port-file and
+one line "standin ready admin=P public=Q control=R" goes to stdout.  The issuer defaults to the
+public base URL "http(s)://127.0.0.1:Q" (Hydra's urls.self.issuer is the public URL); --issuer
+overrides it; v1 forces exactly one trailing "/" on either.
+
+Device flow (public port, v25/network), as hydra-device-flow.md 2-3 and fosite's code read:
+  POST /oauth2/device/auth  form body (multipart is not parsed: "The POST body can not be empty");
+    client authentication none | client_secret_post | client_secret_basic by fosite's rules (another
+    method than the registered one: 401 invalid_client; no client_id anywhere: 400
+    invalid_request); the body's client_id must equal the authenticated client (Basic too: 400
+    "Provided client_id mismatch."); then the device grant (400 invalid_grant), each scope against
+    the client's scopes with --scope-strategy (400 invalid_scope), audience (400 invalid_request).
+    200 application/json;charset=UTF-8, Cache-Control: no-store, Pragma: no-cache, compact JSON:
+    ["Header":null,] device_code (ory_dc_ + 43 + "." + 43), user_code (8 characters of Hydra's
+    'high' set, case-sensitive), verification_uri {public}/oauth2/device/verify,
+    verification_uri_complete (+ "?user_code="), expires_in (whole seconds left), [interval].
+  POST /oauth2/token grant_type=urn:ietf:params:oauth:grant-type:device_code, device_code, client
+    authentication as above (no client_id-in-body rule).  Order of checks: empty body, grant_type
+    missing, client authentication (401 invalid_client), client lacks the device grant (400
+    unauthorized_client), unknown/garbled/already redeemed device_code (400 invalid_grant), then
+      Hydra mode: pending or denied -> 400 authorization_pending, even after expiry and for
+        another client's code (the state check runs first); approved: expired -> 400
+        expired_token, tampered key part -> 400 token_signature_mismatch, another client -> 400
+        invalid_grant, else 200.  Never slow_down, never access_denied.
+      RFC mode: another client -> invalid_grant; expired -> expired_token; denied -> access_denied
+        (status 400, or "denied_status"); pending -> slow_down while the mode's counter lasts,
+        else authorization_pending; approved -> 200.
+    200 (Cache-Control: no-store, Pragma: no-cache, keys sorted as Go marshals a map):
+    access_token (ory_at_, registered like POST /tokens: introspection on the admin port gives the
+    approval's sub, client_id, scope, aud, ext, token_use access_token, iat = redemption time,
+    exp = iat + ttl), expires_in, [id_token (a fake JWT) when openid was granted], [refresh_token
+    when the client has "refresh_grant" and offline or offline_access was granted], scope (the
+    granted scopes), token_type "bearer".  Redemption ends the code: the next poll gets
+    invalid_grant.
+  Errors: fosite writeJsonError, {"error","error_description"} with the hint appended, no newline.
 
 Control API (plain HTTP, JSON in/out):
   POST /tokens        {"sub","client_id","scope","ttl"|"exp","iat","aud","token_use","ext",
@@ -24,17 +76,46 @@ Control API (plain HTTP, JSON in/out):
                       -> {"token","exp","iat","token_use","consent_request_id"}
   POST /revoke-token  {"token"} -> {"revoked": bool}
   POST /sessions      {"subject","sid"} -> {"subject","sid"};  GET /sessions -> [{"subject","sid"}]
-  POST /override      {"status","headers","content_type","body","body_b64","repeat",
+  POST /override      {"listener","status","headers","content_type","body","body_b64","repeat",
                        "delay_ms","stall_after_bytes","chunked","count",
                        "close_after_bytes","drip_ms","raw_b64"} -> {"ok": true, "queued": n}
+                       listener: "admin" (default) or "public": the next requests on that
+                         listener get this answer (FIFO per listener; count -1: until /reset)
                        chunked: send the body with Transfer-Encoding: chunked (no Content-Length)
                        close_after_bytes: head (full Content-Length) + that many body bytes, then
                          close the connection (no TLS close_notify)
                        drip_ms: head, then the body one byte every drip_ms ms
                        raw_b64: send exactly these bytes (no status line of ours), then close
-  GET  /requests      -> [{"method","path","query","headers","form","body_len"}]
-  POST /reset         clears request log, overrides and not-ready -> {"ok": true}
+  GET  /requests      -> [{"listener","method","path","query","headers","form","body_len"}]
+                       (listener: "admin" or "public"; both listeners share the log)
+  POST /reset         clears request log, overrides, not-ready, device codes and the device mode
+                      (registered device clients stay) -> {"ok": true}
   POST /ready         {"ready": bool} -> {"ok": true}
+  POST /device/clients {"client_id", "client_secret" (absent: public client), "auth_method"
+                       ("none" | "client_secret_post" | "client_secret_basic"; default none
+                       without a secret, client_secret_basic with one, as Hydra), "scope" (space
+                       separated), "audience" (list or space separated), "device_grant" (default
+                       true), "refresh_grant" (default false)} -> {"ok": true}; the same
+                       client_id again replaces the client
+  POST /device/mode   {"mode": "hydra" | "rfc", "ttl" (seconds for new codes, 600), "interval"
+                       (5; 0 omits the member), "slow_down" (rfc mode only: answer slow_down to
+                       the next N pending polls), "header_null" (true), "denied_status" (rfc
+                       mode's access_denied status, 400; fosite's ErrAccessDenied would be 403)}
+                       -> {"ok": true}; fields left out keep their value, /reset restores all
+  GET  /device/codes  -> [{"user_code","client_id","scope","state","sub","expires_at","polls"}]
+                       in issue order; state pending | approved | denied | redeemed; sub null
+                       until approved; polls: unix times (ms precision) of every token request
+                       naming the code, whatever its answer; never the device_code itself
+  POST /device/approve {"user_code", "sub", "scope" (granted, string or list; default the
+                       requested), "aud" (granted audience; default the requested), "ext"
+                       (object), "ttl" (access-token lifetime, 3600), "client_id" (the client_id
+                       the token introspects with; default and in Hydra always the device client)}
+                       -> {"ok": true}; 404 {"error":"unknown user_code"}; 409 when the code is
+                       expired, approved or redeemed.  What consent acceptance does: the next
+                       poll gets the token.
+  POST /device/deny   {"user_code"} -> {"ok": true} (a pending code only; Hydra mode keeps
+                       answering authorization_pending)
+  POST /device/expire {"user_code"} -> {"ok": true}: expires_at moves into the past
 """
 
 import argparse
@@ -48,6 +129,7 @@ import http
 import json
 import os
 import re
+import secrets
 import select
 import signal
 import socket
@@ -75,6 +157,52 @@ NOCACHE = "private, no-cache, no-store, must-revalidate"
 MAX_URLENCODED_FORM = 10 << 20      # Go net/http maxFormSize ("http: POST too large")
 DEFAULT_ACCESS_LIFESPAN = 3600      # Hydra default ttl.access_token (1 h)
 DEFAULT_REFRESH_LIFESPAN = 720 * 3600
+
+# ---- device flow (hydra-device-flow.md; fosite errors.go, rfc8628/, client_authentication.go) ----
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+USER_CODE_HIGH = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"   # entropy_preset "high"
+USER_CODE_LENGTH = 8
+DEVICE_MODE_DEFAULTS = {"mode": "hydra", "ttl": 600, "interval": 5, "slow_down": 0, "header_null": True,
+                        "denied_status": 400}
+AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic")
+HINT_DEFAULT = object()     # keep the error's own default hint
+# fosite RFC6749Error values: name -> (status, description, default hint or None)
+FOSITE_ERRORS = {
+    "invalid_request": (400, INVALID_REQUEST_DESC,
+                        "Make sure that the various parameters are correct, be aware of case sensitivity and "
+                        "trim your parameters. Make sure that the client you are using has exactly whitelisted "
+                        "the redirect_uri you specified."),
+    "invalid_client": (401, "Client authentication failed (e.g., unknown client, no client authentication "
+                            "included, or unsupported authentication method).", None),
+    "invalid_grant": (400, "The provided authorization grant (e.g., authorization code, resource owner "
+                           "credentials) or refresh token is invalid, expired, revoked, does not match the "
+                           "redirection URI used in the authorization request, or was issued to another "
+                           "client.", None),
+    "invalid_scope": (400, "The requested scope is invalid, unknown, or malformed.", None),
+    "unauthorized_client": (400, "The client is not authorized to request a token using this method.",
+                            "Make sure that client id and secret are correctly specified and that the client "
+                            "exists."),
+    "access_denied": (403, "The resource owner or authorization server denied the request.",
+                      "Make sure that the request you are making is valid. Maybe the credential or request "
+                      "parameters you are using are limited in scope or otherwise restricted."),
+    "authorization_pending": (400, "The authorization request is still pending as the end user hasn't yet "
+                                   "completed the user-interaction steps.", None),
+    "slow_down": (400, "The authorization request was rate-limited to prevent system overload.",
+                  "Ensure that you don't call the token endpoint sooner than the polling interval"),
+    "expired_token": (400, "The device_code has expired, and the device authorization session has concluded.",
+                      None),
+    "invalid_token": (400, "Invalid token format.", "Check that you provided a valid token in the right format."),
+    "token_signature_mismatch": (400, "Token signature mismatch.",
+                                 "Check that you provided  a valid token in the right format."),
+    # ErrorToRFC6749Error of a plain Go error (e.g. a base64 decoding error)
+    "error": (500, "The error is unrecognizable", None),
+}
+HINT_CLIENT_MISSING = ("Client credentials missing or malformed in both HTTP Authorization header and HTTP POST "
+                       "body.")
+HINT_OTHER_CLIENT = "The OAuth 2.0 Client ID from this request does not match the one from the authorize request."
+HINT_METHOD = ("The OAuth 2.0 Client supports client authentication method '%s', but method '%s' was requested. "
+               "You must configure the OAuth 2.0 client's 'token_endpoint_auth_method' value to accept '%s'.")
 
 STOP = threading.Event()
 _WITNESS_LOCK = threading.Lock()
@@ -333,6 +461,66 @@ def status_phrase(code):
         return ""
 
 
+def go_basic_auth(value):
+    """Go r.BasicAuth(): (user, password) or None (then fosite reads the body instead)."""
+    prefix = "basic "
+    if not value or len(value) < len(prefix) or value[:len(prefix)].lower() != prefix:
+        return None
+    try:
+        pair = base64.b64decode(value[len(prefix):], validate=True).decode("utf-8", "surrogateescape")
+    except (binascii.Error, ValueError):
+        return None
+    user, sep, password = pair.partition(":")
+    return (user, password) if sep else None
+
+
+def go_audiences(form):
+    """fosite GetAudiences: repeated "audience" values as they are, one value split on spaces."""
+    values = form.get("audience", [])
+    if len(values) == 1:
+        values = values[0].split(" ")
+    return [v for v in values if v]
+
+
+def audience_allowed(haystack, needle):
+    """fosite DefaultAudienceMatchingStrategy for one requested audience (URL prefix match)."""
+    nu = urllib.parse.urlsplit(needle)
+    for allowed in haystack:
+        hu = urllib.parse.urlsplit(allowed)
+        path = hu.path.rstrip("/")
+        if nu.scheme == hu.scheme and nu.netloc == hu.netloc and (
+                nu.path in (hu.path, path) or
+                (len(nu.path) > len(path) and nu.path[:len(path) + 1].rstrip("/") + "/" == path + "/")):
+            return True
+    return False
+
+
+def go_time(ts):
+    """Go's time.Time.String() of a UTC time, as fosite puts it into "expired at '%s'" hints."""
+    whole = int(ts)
+    text = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole))
+    frac = ("%.9f" % (ts - whole))[2:].rstrip("0")
+    return text + ("." + frac if frac else "") + " +0000 UTC"
+
+
+def fosite_error_body(name, hint=HINT_DEFAULT):
+    """(status, JSON bytes) of fosite's non-legacy RFC6749Error: description + " " + hint, with
+    '"' turned into "'" (GetDescription), marshalled without a trailing newline."""
+    status, desc, default_hint = FOSITE_ERRORS[name]
+    if hint is HINT_DEFAULT:
+        hint = default_hint
+    if hint:
+        desc += " " + hint
+    return status, go_json({"error": name, "error_description": desc.replace('"', "'")})
+
+
+def random_jwt(claims, sig_bytes=256):
+    """A JWT-shaped string with a random signature (stands in for RS256; never verified)."""
+    header = {"alg": "RS256", "kid": "standin", "typ": "JWT"}
+    return (b64url(json.dumps(header, separators=(",", ":")).encode()) + "."
+            + b64url(json.dumps(claims, separators=(",", ":")).encode()) + "." + b64url(os.urandom(sig_bytes)))
+
+
 # --------------------------------------------------------------------------------------------
 # state
 # --------------------------------------------------------------------------------------------
@@ -345,14 +533,22 @@ class State:
         self.scope_strategy = (exact_scope_strategy if args.scope_strategy == "exact"
                                else wildcard_scope_strategy)
         self.issuer_cfg = args.issuer
-        self.issuer = None          # set after the admin port is known
+        self.issuer = None          # set after the public port is known
         self.admin_port = None
+        self.public_base = None     # "http(s)://127.0.0.1:PUBLIC"
         self.api_key = None
         self.tokens = {}            # signature -> record
         self.sessions = []          # [{"subject","sid"}]
         self.requests = []
-        self.overrides = []         # FIFO of override dicts with remaining "count"
+        self.overrides = []         # FIFO of override dicts with remaining "count" and "listener"
         self.ready = True
+        self.clients = {}           # device clients: client_id -> record
+        self.device_codes = {}      # device-code signature -> record, in issue order
+        self.device_mode = dict(DEVICE_MODE_DEFAULTS)
+
+    @property
+    def device_flow(self):
+        return self.version in ("v25", "network")
 
     # ---- tokens ------------------------------------------------------------------------
     def mint(self, spec):
@@ -487,19 +683,173 @@ class State:
                 self.sessions = [s for s in self.sessions if s["subject"] != subject]
 
     # ---- overrides -----------------------------------------------------------------------
-    def take_override(self):
+    def take_override(self, listener):
         with self.lock:
-            while self.overrides:
-                ov = self.overrides[0]
-                if ov["count"] == 0:
-                    self.overrides.pop(0)
+            self.overrides = [ov for ov in self.overrides if ov["count"] != 0]
+            for i, ov in enumerate(self.overrides):
+                if ov["listener"] != listener:
                     continue
                 if ov["count"] > 0:
                     ov["count"] -= 1
                     if ov["count"] == 0:
-                        self.overrides.pop(0)
+                        self.overrides.pop(i)
                 return ov
             return None
+
+    # ---- device flow ---------------------------------------------------------------------
+    def add_client(self, spec):
+        client_id = spec.get("client_id")
+        if not isinstance(client_id, str) or not client_id:
+            raise ValueError("client_id required")
+        secret = spec.get("client_secret")
+        if secret is not None and (not isinstance(secret, str) or not secret):
+            raise ValueError("client_secret must be a non-empty string (leave it out for a public client)")
+        method = spec.get("auth_method") or ("client_secret_basic" if secret else "none")
+        if method not in AUTH_METHODS:
+            raise ValueError("auth_method must be one of " + ", ".join(AUTH_METHODS))
+        if (method == "none") != (secret is None):
+            raise ValueError("auth_method none goes without client_secret, the others need one")
+        scope = spec.get("scope", "")
+        scopes = [s for s in scope.split(" ") if s] if isinstance(scope, str) else [str(s) for s in scope]
+        aud = spec.get("audience") or []
+        aud = [a for a in aud.split(" ") if a] if isinstance(aud, str) else [str(a) for a in aud]
+        rec = {"client_id": client_id, "secret": secret, "auth_method": method, "scopes": scopes,
+               "audience": aud, "device_grant": bool(spec.get("device_grant", True)),
+               "refresh_grant": bool(spec.get("refresh_grant", False))}
+        witness(secret)
+        with self.lock:
+            self.clients[client_id] = rec
+
+    def set_device_mode(self, spec):
+        with self.lock:
+            mode = dict(self.device_mode)
+            for key, value in spec.items():
+                if key not in DEVICE_MODE_DEFAULTS:
+                    raise ValueError("unknown device mode field %r" % key)
+                if key == "mode":
+                    if value not in ("hydra", "rfc"):
+                        raise ValueError('mode must be "hydra" or "rfc"')
+                elif key == "header_null":
+                    value = bool(value)
+                else:
+                    value = int(value)
+                    if value < 0 or (key == "ttl" and value == 0):
+                        raise ValueError("%s must be a positive number" % key)
+                    if key == "denied_status" and not 400 <= value <= 599:
+                        raise ValueError("denied_status must be an HTTP error status")
+                mode[key] = value
+            if mode["slow_down"] and mode["mode"] != "rfc":
+                raise ValueError("slow_down needs mode rfc: Hydra never sends it")
+            self.device_mode = mode
+
+    def new_device_code(self, client, scopes, audience, form):
+        """fosite DeviceAuthHandler: a device code, a unique user code, the expiry rounded to the
+        second.  Returns (record, device_code, mode)."""
+        key = os.urandom(32)
+        sig = b64url(hmac_sha512_256(self.secret, key))
+        code = "ory_dc_" + b64url(key) + "." + sig
+        witness(code)
+        now = time.time()
+        with self.lock:
+            mode = dict(self.device_mode)
+            used = {r["user_code"] for r in self.device_codes.values()}
+            while True:
+                user_code = "".join(secrets.choice(USER_CODE_HIGH) for _ in range(USER_CODE_LENGTH))
+                if user_code not in used:
+                    break
+            rec = {"signature": sig, "user_code": user_code, "client_id": client["client_id"],
+                   "scopes": scopes, "audience": audience, "form": form, "state": "pending",
+                   "requested_at": now, "expires_at": float(round(now + mode["ttl"])), "polls": [],
+                   "grant": None}
+            self.device_codes[sig] = rec
+        return rec, code, mode
+
+    def find_user_code(self, user_code):
+        """The record of a user code, compared exactly as typed (Hydra HMACs it unchanged)."""
+        for rec in self.device_codes.values():
+            if rec["user_code"] == user_code:
+                return rec
+        return None
+
+    def device_codes_list(self):
+        with self.lock:
+            return [{"user_code": r["user_code"], "client_id": r["client_id"], "scope": " ".join(r["scopes"]),
+                     "state": r["state"], "sub": r["grant"]["sub"] if r["grant"] else None,
+                     "expires_at": int(r["expires_at"]), "polls": list(r["polls"])}
+                    for r in self.device_codes.values()]
+
+    def device_record(self, code):
+        """The record a device code names (by its signature part, as Hydra looks it up) or None;
+        call with the lock held."""
+        parts = code.split(".")
+        sig = parts[1] if len(parts) == 2 else ""      # enigma Signature()
+        return self.device_codes.get(sig) if sig else None
+
+    def note_poll(self, code):
+        """Log a token request that names a known device code, whatever its answer will be."""
+        with self.lock:
+            rec = self.device_record(code)
+            if rec is not None:
+                rec["polls"].append(round(time.time(), 3))
+
+    def device_poll(self, code, client):
+        """The token endpoint's device_code grant after client authentication (fosite
+        rfc8628/token_handler.go, strategy_hmacsha.go).  Returns ("error", name, hint, status or
+        None) or ("ok", record) with the record marked redeemed."""
+        now = time.time()
+        with self.lock:
+            rec = self.device_record(code)
+            if rec is None:
+                return "error", "invalid_grant", HINT_DEFAULT, None
+            if rec["state"] == "redeemed":
+                return "error", "invalid_grant", HINT_DEFAULT, None   # the row was deleted
+            mode = self.device_mode
+            expired = rec["expires_at"] < now
+            other_client = rec["client_id"] != client["client_id"]
+            hint_expired = "Device code expired at '%s'." % go_time(rec["expires_at"])
+            if mode["mode"] == "rfc":
+                if other_client:
+                    return "error", "invalid_grant", HINT_OTHER_CLIENT, None
+                if expired:
+                    return "error", "expired_token", hint_expired, None
+                if rec["state"] == "denied":
+                    return "error", "access_denied", HINT_DEFAULT, mode["denied_status"]
+                if rec["state"] == "pending":
+                    if mode["slow_down"] > 0:
+                        mode["slow_down"] -= 1
+                        return "error", "slow_down", HINT_DEFAULT, None
+                    return "error", "authorization_pending", HINT_DEFAULT, None
+                bad = self.device_code_invalid(code)
+                if bad is not None:
+                    return "error", bad, HINT_DEFAULT, None
+            else:
+                # Hydra mode: a denial never marks the code, and the state check comes before the
+                # expiry check and the client check.
+                if rec["state"] in ("pending", "denied"):
+                    return "error", "authorization_pending", HINT_DEFAULT, None
+                if expired:
+                    return "error", "expired_token", hint_expired, None
+                bad = self.device_code_invalid(code)
+                if bad is not None:
+                    return "error", bad, HINT_DEFAULT, None
+                if other_client:
+                    return "error", "invalid_grant", HINT_OTHER_CLIENT, None
+            rec["state"] = "redeemed"
+            return "ok", rec
+
+    def device_code_invalid(self, code):
+        """enigma Validate of the code without its ory_dc_ prefix: None, or the fosite error name."""
+        key_b64, _, sig_b64 = code[len("ory_dc_"):].partition(".") if code.startswith("ory_dc_") \
+            else code.partition(".")
+        if not key_b64 or not sig_b64:
+            return "invalid_token"
+        key = b64url_decode_raw(key_b64)
+        sig = b64url_decode_raw(sig_b64)
+        if key is None or sig is None:
+            return "error"          # a base64 error is no RFC6749Error: 500 "unrecognizable"
+        if not hmac.compare_digest(hmac_sha512_256(self.secret, key), sig):
+            return "token_signature_mismatch"
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -613,6 +963,8 @@ class BaseHandler(BaseHTTPRequestHandler):
 
 
 class AdminHandler(BaseHandler):
+    LISTENER = "admin"
+
     # --- response helpers -------------------------------------------------------------------
     def nocache(self):
         return [("Cache-Control", NOCACHE)] if self.state.version != "v1" else []
@@ -625,6 +977,12 @@ class AdminHandler(BaseHandler):
         body = {"error": "invalid_request", "error_description": INVALID_REQUEST_DESC + " " + hint}
         self.send_raw(400, [("Content-Type", "application/json;charset=UTF-8"),
                             ("Cache-Control", "no-store"), ("Pragma", "no-cache")], go_json(body))
+
+    def send_oauth_error(self, name, hint=HINT_DEFAULT, status=None):
+        """fosite writeJsonError of any RFC6749Error (FOSITE_ERRORS); status overrides its code."""
+        code, body = fosite_error_body(name, hint)
+        self.send_raw(status or code, [("Content-Type", "application/json;charset=UTF-8"),
+                                       ("Cache-Control", "no-store"), ("Pragma", "no-cache")], body)
 
     def send_herodot_error(self, code, error, description):
         """herodot WriteErrorCode after Hydra's error enhancer: two-field object, Encode()."""
@@ -662,17 +1020,18 @@ class AdminHandler(BaseHandler):
             key = name.lower()
             headers[key] = headers[key] + ", " + value if key in headers else value
         with self.state.lock:
-            self.state.requests.append({"method": self.command, "path": raw_path, "query": query,
-                                        "headers": headers, "form": form, "body_len": len(body)})
-        for field in ("token", "client_secret"):
+            self.state.requests.append({"listener": self.LISTENER, "method": self.command, "path": raw_path,
+                                        "query": query, "headers": headers, "form": form,
+                                        "body_len": len(body)})
+        for field in ("token", "client_secret", "device_code", "client_assertion"):
             witness(*form.get(field, []))
         witness_authorization(headers.get("authorization"))
-        override = self.state.take_override()
+        override = self.state.take_override(self.LISTENER)
         if override is not None:
             self.send_override(override)
             return
         st = self.state
-        if st.version == "network" and not self.authorized():
+        if self.LISTENER == "admin" and st.version == "network" and not self.authorized():
             # hydra-api.md 1/2.4: the status and body Ory Network returns for a missing or bad
             # API key are NOT confirmed (401 is the probable answer).  This emulates herodot's
             # ErrUnauthorized after Hydra's error enhancer.  It is checked before routing, as a
@@ -727,14 +1086,17 @@ class AdminHandler(BaseHandler):
             })
         return table
 
-    def route(self, path, query, form, form_err):
+    def rewrite(self, path):
         if self.state.version in ("v25", "network"):
             # TrimTrailingSlashNegroni + AddAdminPrefixIfNotPresentNegroni (v25.4+)
             if len(path) > 1 and path.endswith("/"):
                 path = path[:-1]
             if not (path == "/admin" or path.startswith("/admin/")):
                 path = "/admin" + path
-        methods = self.routes().get(path)
+        return path
+
+    def route(self, path, query, form, form_err):
+        methods = self.routes().get(self.rewrite(path))
         if methods is None:
             self.send_not_found()
             return
@@ -963,6 +1325,235 @@ class AdminHandler(BaseHandler):
         self.close_connection = True
 
 
+class PublicHandler(AdminHandler):
+    """Hydra's public port: discovery, the token endpoint and (v25+) the device flow."""
+    LISTENER = "public"
+
+    def rewrite(self, path):
+        return path         # the admin middleware (prefix, trailing slash) is not on this port
+
+    def routes(self):
+        st = self.state
+        table = {
+            "/.well-known/openid-configuration": {"GET": self.h_discovery},
+            "/oauth2/token": {"POST": self.h_token},
+        }
+        if st.version != "network":
+            table.update({"/health/alive": {"GET": self.h_alive}, "/health/ready": {"GET": self.h_ready}})
+        if st.device_flow:
+            table.update({"/oauth2/device/auth": {"POST": self.h_device_auth},
+                          "/oauth2/device/verify": {"GET": self.h_device_verify}})
+        return table
+
+    # --- discovery ------------------------------------------------------------------------
+    def h_discovery(self, **_):
+        """oauth2/handler.go discoverOidcConfiguration, in its field order (a subset: the
+        verifiable-credential fields are left out).  Endpoints on this listener, the rest below
+        the issuer, as Hydra's urls.self.public / urls.self.issuer defaults do."""
+        st = self.state
+        pub, iss = st.public_base, st.issuer
+        below_issuer = iss.rstrip("/")
+        grants = ["authorization_code", "implicit", "client_credentials", "refresh_token"]
+        doc = {"issuer": iss, "authorization_endpoint": pub + "/oauth2/auth"}
+        if st.device_flow:
+            doc["device_authorization_endpoint"] = pub + "/oauth2/device/auth"
+            grants.append(DEVICE_GRANT)
+        doc.update({
+            "token_endpoint": pub + "/oauth2/token",
+            "jwks_uri": below_issuer + "/.well-known/jwks.json",
+            "subject_types_supported": ["public"],
+            "response_types_supported": ["code", "code id_token", "id_token", "token id_token", "token",
+                                         "token id_token code"],
+            "claims_supported": ["sub"],
+            "grant_types_supported": grants,
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "userinfo_endpoint": pub + "/userinfo",
+            "scopes_supported": ["offline_access", "offline", "openid"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic",
+                                                      "private_key_jwt", "none"],
+            "userinfo_signing_alg_values_supported": ["none", "RS256"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "id_token_signed_response_alg": ["RS256"],
+            "userinfo_signed_response_alg": ["RS256"],
+            "request_parameter_supported": True,
+            "request_uri_parameter_supported": True,
+            "require_request_uri_registration": True,
+            "claims_parameter_supported": False,
+            "revocation_endpoint": below_issuer + "/oauth2/revoke",
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
+            "frontchannel_logout_supported": True,
+            "frontchannel_logout_session_supported": True,
+            "end_session_endpoint": below_issuer + "/oauth2/sessions/logout",
+            "request_object_signing_alg_values_supported": ["none", "RS256", "ES256"],
+            "code_challenge_methods_supported": ["plain", "S256"],
+        })
+        self.send_json(200, doc, content_type="application/json; charset=utf-8", newline=True)
+
+    # --- client authentication (fosite DefaultClientAuthenticationStrategy) ---------------
+    def authenticate_client(self, form):
+        """(client, None) or (None, (error name, hint)).  private_key_jwt is not emulated: any
+        jwt-bearer client_assertion fails as one that cannot be verified."""
+        def first(name):
+            return form.get(name, [""])[0]
+
+        assertion_type = first("client_assertion_type")
+        if assertion_type == JWT_BEARER_ASSERTION:
+            if not first("client_assertion"):
+                return None, ("invalid_request", "The client_assertion request parameter must be set when "
+                                                 "using client_assertion_type of '%s'." % JWT_BEARER_ASSERTION)
+            return None, ("invalid_client", "Unable to verify the integrity of the 'client_assertion' value.")
+        if assertion_type:
+            return None, ("invalid_request", "Unknown client_assertion_type '%s'." % assertion_type)
+        basic = go_basic_auth(self.headers.get("Authorization"))
+        if basic is None:
+            client_id, secret = first("client_id"), first("client_secret")
+            if not client_id:
+                return None, ("invalid_request", HINT_CLIENT_MISSING)
+        else:
+            try:
+                client_id = go_unescape(basic[0])
+            except ValueError:
+                return None, ("invalid_request", "The client id in the HTTP authorization header could not be "
+                                                 "decoded from 'application/x-www-form-urlencoded'.")
+            try:
+                secret = go_unescape(basic[1])
+            except ValueError:
+                return None, ("invalid_request", "The client secret in the HTTP authorization header could not "
+                                                 "be decoded from 'application/x-www-form-urlencoded'.")
+        with self.state.lock:
+            client = self.state.clients.get(client_id)
+        if client is None:
+            return None, ("invalid_client", None)
+        method = client["auth_method"]
+        if first("client_id") and first("client_secret") and method != "client_secret_post":
+            return None, ("invalid_client", HINT_METHOD % (method, "client_secret_post", "client_secret_post"))
+        if basic is not None and basic[1] and method != "client_secret_basic":
+            return None, ("invalid_client", HINT_METHOD % (method, "client_secret_basic", "client_secret_basic"))
+        if method == "none":
+            return client, None
+        if not hmac.compare_digest(secret.encode("utf-8", "surrogateescape"), client["secret"].encode("utf-8")):
+            return None, ("invalid_client", None)
+        return client, None
+
+    # --- POST /oauth2/device/auth ---------------------------------------------------------
+    def h_device_auth(self, form, form_err, **_):
+        st = self.state
+        mtype, _ = parse_header_params(self.headers.get("Content-Type") or "application/octet-stream")
+        if mtype == "multipart/form-data":
+            form, form_err = {}, None       # fosite calls r.ParseForm(), which skips multipart bodies
+        if form_err is not None:
+            self.send_oauth_error("invalid_request", HINT_PARSE_BODY)
+            return
+        if len(form) == 0:
+            self.send_oauth_error("invalid_request", HINT_EMPTY_BODY)
+            return
+        client, err = self.authenticate_client(form)
+        if err is not None:
+            self.send_oauth_error(*err)
+            return
+        if client["client_id"] != form.get("client_id", [""])[0]:
+            self.send_oauth_error("invalid_request", "Provided client_id mismatch.")
+            return
+        if not client["device_grant"]:
+            self.send_oauth_error("invalid_grant", "The requested OAuth 2.0 Client does not have the '%s' grant."
+                                  % DEVICE_GRANT)
+            return
+        scopes = [s for s in form.get("scope", [""])[0].split(" ") if s]
+        for scope in scopes:
+            if not st.scope_strategy(client["scopes"], scope):
+                self.send_oauth_error("invalid_scope", "The OAuth 2.0 Client is not allowed to request scope '%s'."
+                                      % scope)
+                return
+        audience = go_audiences(form)
+        for aud in audience:
+            if not audience_allowed(client["audience"], aud):
+                self.send_oauth_error("invalid_request", "Requested audience '%s' has not been whitelisted by "
+                                                         "the OAuth 2.0 Client." % aud)
+                return
+        rec, code, mode = st.new_device_code(client, scopes, audience, form)
+        uri = st.public_base + "/oauth2/device/verify"
+        out = {}
+        if mode["header_null"]:
+            out["Header"] = None            # DeviceResponse's untagged http.Header field
+        out.update({"device_code": code, "user_code": rec["user_code"], "verification_uri": uri,
+                    "verification_uri_complete": uri + "?user_code=" + rec["user_code"],
+                    "expires_in": int(rec["expires_at"] - time.time())})
+        if mode["interval"]:
+            out["interval"] = mode["interval"]          # omitempty
+        self.send_raw(200, [("Cache-Control", "no-store"), ("Content-Type", "application/json;charset=UTF-8"),
+                            ("Pragma", "no-cache")], go_json(out))
+
+    # --- GET /oauth2/device/verify --------------------------------------------------------
+    def h_device_verify(self, query, **_):
+        """A placeholder for the browser side: Hydra answers 302 to urls.device.verification with a
+        device_challenge; unconfigured, that is its fallback page."""
+        q, _ = go_parse_query(query)
+        loc = self.state.public_base + "/oauth2/fallbacks/device?device_challenge=" + uuid.uuid4().hex
+        user_code = q.get("user_code", [""])[0]
+        if user_code:
+            loc += "&user_code=" + urllib.parse.quote(user_code, safe="")
+        self.send_raw(302, [("Location", loc)], b"")
+
+    # --- POST /oauth2/token ---------------------------------------------------------------
+    def h_token(self, form, form_err, **_):
+        """fosite NewAccessRequest + the device-code handler; no other grant type is handled."""
+        st = self.state
+        if form_err is not None:
+            self.send_oauth_error("invalid_request", HINT_PARSE_BODY)
+            return
+        if len(form) == 0:
+            self.send_oauth_error("invalid_request", HINT_EMPTY_BODY)
+            return
+        st.note_poll(form.get("device_code", [""])[0])
+        grant_types = [g for g in form.get("grant_type", [""])[0].split(" ") if g]
+        if not grant_types:
+            self.send_oauth_error("invalid_request", "Request parameter 'grant_type' is missing")
+            return
+        client, err = self.authenticate_client(form)
+        if not st.device_flow or grant_types != [DEVICE_GRANT]:
+            self.send_oauth_error("invalid_request")    # no handler took the request
+            return
+        if err is not None:
+            self.send_oauth_error(*err)
+            return
+        if not client["device_grant"]:
+            self.send_oauth_error("unauthorized_client", 'The OAuth 2.0 Client is not allowed to use authorization '
+                                                         'grant "%s".' % DEVICE_GRANT)
+            return
+        result = st.device_poll(form.get("device_code", [""])[0], client)
+        if result[0] == "error":
+            _, name, hint, status = result
+            self.send_oauth_error(name, hint, status)
+            return
+        self.send_device_token(result[1])
+
+    def send_device_token(self, rec):
+        st = self.state
+        grant = rec["grant"]
+        now = time.time()
+        exp = int(now) + grant["ttl"]       # Hydra rounds now+ttl instead: exp - iat may be ttl + 1 there
+        spec = {"sub": grant["sub"], "client_id": grant["client_id"] or rec["client_id"],
+                "scope": grant["scopes"], "aud": grant["aud"], "ext": grant["ext"], "iat": int(now), "exp": exp}
+        minted = st.mint(spec)
+        out = {"access_token": minted["token"], "expires_in": int(exp - time.time())}
+        if "openid" in grant["scopes"]:
+            claims = {"aud": [rec["client_id"]], "auth_time": int(now), "exp": exp, "iat": int(now),
+                      "iss": st.issuer, "jti": str(uuid.uuid4()), "rat": int(rec["requested_at"]),
+                      "sub": grant["sub"]}
+            out["id_token"] = random_jwt(claims)
+            witness(out["id_token"])
+        with st.lock:
+            client = st.clients.get(rec["client_id"])
+        if client and client["refresh_grant"] and {"offline", "offline_access"} & set(grant["scopes"]):
+            refresh = st.mint(dict(spec, token_use="refresh_token", exp=int(now) + DEFAULT_REFRESH_LIFESPAN))
+            out["refresh_token"] = refresh["token"]
+        out["scope"] = " ".join(grant["scopes"])
+        out["token_type"] = "bearer"
+        self.send_raw(200, [("Cache-Control", "no-store"), ("Content-Type", "application/json;charset=UTF-8"),
+                            ("Pragma", "no-cache")], go_json(go_sorted(out)))
+
+
 class ControlHandler(BaseHandler):
     def reply(self, code, obj):
         self.send_raw(code, [("Content-Type", "application/json")], json.dumps(obj).encode("utf-8"))
@@ -990,6 +1581,12 @@ class ControlHandler(BaseHandler):
             ("GET", "/requests"): self.c_requests,
             ("POST", "/reset"): self.c_reset,
             ("POST", "/ready"): self.c_ready,
+            ("POST", "/device/clients"): self.c_device_clients,
+            ("POST", "/device/mode"): self.c_device_mode,
+            ("GET", "/device/codes"): self.c_device_codes,
+            ("POST", "/device/approve"): self.c_device_approve,
+            ("POST", "/device/deny"): self.c_device_deny,
+            ("POST", "/device/expire"): self.c_device_expire,
         }.get(key)
         if handler is None:
             self.reply(404, {"error": "unknown control endpoint %s %s" % key})
@@ -1042,6 +1639,9 @@ class ControlHandler(BaseHandler):
         ov["_raw"] = base64.b64decode(ov["raw_b64"]) if ov.get("raw_b64") is not None else None
         ov["count"] = int(ov.get("count", 1))
         ov["status"] = int(ov.get("status", 200))
+        ov["listener"] = ov.get("listener") or "admin"
+        if ov["listener"] not in ("admin", "public"):
+            raise ValueError('listener must be "admin" or "public"')
         with self.state.lock:
             self.state.overrides.append(ov)
             queued = len(self.state.overrides)
@@ -1056,11 +1656,81 @@ class ControlHandler(BaseHandler):
             self.state.requests = []
             self.state.overrides = []
             self.state.ready = True
+            self.state.device_codes = {}
+            self.state.device_mode = dict(DEVICE_MODE_DEFAULTS)
         return 200, {"ok": True}
 
     def c_ready(self, data):
         with self.state.lock:
             self.state.ready = bool(data.get("ready", True))
+        return 200, {"ok": True}
+
+    def c_device_clients(self, data):
+        self.state.add_client(data)
+        return 200, {"ok": True}
+
+    def c_device_mode(self, data):
+        self.state.set_device_mode(data)
+        return 200, {"ok": True}
+
+    def c_device_codes(self, _data):
+        return 200, self.state.device_codes_list()
+
+    def device_code_of(self, data):
+        """(record, None) or (None, (status, answer)); call with the state lock held."""
+        rec = self.state.find_user_code(str(data.get("user_code", "")))
+        if rec is None:
+            return None, (404, {"error": "unknown user_code"})
+        return rec, None
+
+    def c_device_approve(self, data):
+        sub = data.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise ValueError("sub required")
+        ext = data.get("ext")
+        if ext is None:
+            ext = {}
+        if not isinstance(ext, dict):
+            raise ValueError("ext must be an object")
+        ttl = int(data.get("ttl", DEFAULT_ACCESS_LIFESPAN))
+        with self.state.lock:
+            rec, err = self.device_code_of(data)
+            if err is not None:
+                return err
+            if rec["state"] not in ("pending", "denied"):
+                return 409, {"error": "user_code is %s" % rec["state"]}
+            if rec["expires_at"] < time.time():
+                return 409, {"error": "user_code expired"}     # Hydra's accept endpoint: 400
+            scope = data.get("scope")
+            if scope is None:
+                scopes = list(rec["scopes"])
+            else:
+                scopes = [s for s in scope.split(" ") if s] if isinstance(scope, str) else [str(s) for s in scope]
+            aud = data.get("aud")
+            if aud is None:
+                aud = list(rec["audience"])
+            aud = [a for a in aud.split(" ") if a] if isinstance(aud, str) else [str(a) for a in aud]
+            rec["grant"] = {"sub": sub, "scopes": scopes, "aud": aud, "ext": ext, "ttl": ttl,
+                            "client_id": str(data.get("client_id") or "")}
+            rec["state"] = "approved"
+        return 200, {"ok": True}
+
+    def c_device_deny(self, data):
+        with self.state.lock:
+            rec, err = self.device_code_of(data)
+            if err is not None:
+                return err
+            if rec["state"] != "pending":
+                return 409, {"error": "user_code is %s" % rec["state"]}
+            rec["state"] = "denied"
+        return 200, {"ok": True}
+
+    def c_device_expire(self, data):
+        with self.state.lock:
+            rec, err = self.device_code_of(data)
+            if err is not None:
+                return err
+            rec["expires_at"] = float(min(rec["expires_at"], int(time.time()) - 1))
         return 200, {"ok": True}
 
 
@@ -1069,7 +1739,7 @@ class ControlHandler(BaseHandler):
 # --------------------------------------------------------------------------------------------
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description="Ory Hydra admin API stand-in for tests")
+    p = argparse.ArgumentParser(description="Ory Hydra stand-in for tests")
     p.add_argument("--version", required=True, choices=["v1", "v2", "v25", "network"])
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
@@ -1098,19 +1768,23 @@ def main(argv=None):
             return 2
 
     admin = QuietServer(("127.0.0.1", 0), AdminHandler)
-    admin.state = state
+    public = QuietServer(("127.0.0.1", 0), PublicHandler)
     scheme = "http"
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
         # handshake happens in the per-connection thread (QuietServer.finish_request)
-        admin.socket = ctx.wrap_socket(admin.socket, server_side=True, do_handshake_on_connect=False)
+        for srv in (admin, public):
+            srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
         scheme = "https"
     control = QuietServer(("127.0.0.1", 0), ControlHandler)
-    control.state = state
+    servers = (admin, public, control)
+    for srv in servers:
+        srv.state = state
 
     state.admin_port = admin.server_address[1]
-    issuer = args.issuer or "%s://127.0.0.1:%d" % (scheme, state.admin_port)
+    state.public_base = "%s://127.0.0.1:%d" % (scheme, public.server_address[1])
+    issuer = args.issuer or state.public_base     # Hydra: urls.self.issuer is the public URL
     if args.version == "v1":
         issuer = issuer.rstrip("/") + "/"     # v1 forces exactly one trailing slash
     state.issuer = issuer
@@ -1122,21 +1796,22 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
 
     threads = [threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-               for srv in (admin, control)]
+               for srv in servers]
     for t in threads:
         t.start()
 
-    ports = {"admin": state.admin_port, "control": control.server_address[1]}
+    ports = {"admin": state.admin_port, "public": public.server_address[1], "control": control.server_address[1]}
     tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(ports, fh)
     os.replace(tmp, args.port_file)
-    sys.stdout.write("standin ready admin=%d control=%d\n" % (ports["admin"], ports["control"]))
+    sys.stdout.write("standin ready admin=%d public=%d control=%d\n" % (ports["admin"], ports["public"],
+                                                                      ports["control"]))
     sys.stdout.flush()
 
     while not STOP.wait(0.5):
         pass
-    for srv in (admin, control):
+    for srv in servers:
         srv.shutdown()
         srv.server_close()
     return 0
