@@ -49,8 +49,8 @@ out:
 /* One request within deadline_ms (the wall clock, oi_now_ms); the secret it carries in token
  * (a device code) and the client secret are never accepted back. OI_OK with resp filled (any
  * status), else logged. */
-static enum oi_reason send(const struct flow *f, const char *what, const char *method, const char *url,
-                           const char *form, const char *token, int64_t deadline_ms, struct oi_http_response *resp)
+static enum oi_reason exchange(const struct flow *f, const char *what, const char *method, const char *url,
+                               const char *form, const char *token, int64_t deadline_ms, struct oi_http_response *resp)
 {
     struct oi_http_secrets secrets;
     struct oi_transport t;
@@ -107,7 +107,7 @@ static enum oi_reason find_endpoints(struct flow *f, int64_t deadline_ms)
     snprintf(url, sizeof(url), "%.*s%s", (int)n, cfg->issuer, DISCOVERY_PATH);
     struct oi_http_response resp = {0};
     char why[300];
-    enum oi_reason r = send(f, "the discovery document", "GET", url, NULL, NULL, deadline_ms, &resp);
+    enum oi_reason r = exchange(f, "the discovery document", "GET", url, NULL, NULL, deadline_ms, &resp);
     if (r == OI_OK && resp.status != 200) {
         describe(&resp, why, sizeof(why));
         oi_logf(f->lg, LOG_ERR,
@@ -162,7 +162,7 @@ static enum oi_reason request_code(const struct flow *f, const char *scopes, int
     struct oi_http_response resp = {0};
     if (form == NULL)
         return OI_NOMEM;
-    enum oi_reason r = send(f, "the code request", "POST", f->ep.auth_url, form, NULL, deadline_ms, &resp);
+    enum oi_reason r = exchange(f, "the code request", "POST", f->ep.auth_url, form, NULL, deadline_ms, &resp);
     if (r == OI_OK && resp.status != 200) {
         r = refused_code(f, &resp, scopes);
     } else if (r == OI_OK) {
@@ -203,7 +203,7 @@ static enum oi_reason poll_token(const struct flow *f, const struct oi_device_co
         struct oi_http_response resp = {0};
         sleep_until(next);
         polls++;
-        r = send(f, "a poll", "POST", f->ep.token_url, form, code->device_code, deadline_ms, &resp);
+        r = exchange(f, "a poll", "POST", f->ep.token_url, form, code->device_code, deadline_ms, &resp);
         enum oi_device_poll p = OI_POLL_FAILED;
         if (r == OI_OK)
             p = oi_device_parse_poll(resp.status, resp.body, resp.len, f->cfg->max_token_length, token, why,
@@ -247,6 +247,15 @@ static enum oi_reason poll_token(const struct flow *f, const struct oi_device_co
     return r;
 }
 
+enum oi_reason oi_device_find_endpoints(const struct oi_config *cfg, const struct oi_log *lg,
+                                        struct oi_device_endpoints *ep)
+{
+    struct flow f = {cfg, lg, NULL, {NULL, NULL}};
+    enum oi_reason r = find_endpoints(&f, oi_now_ms() + cfg->timeout_ms);
+    *ep = f.ep;
+    return r;
+}
+
 /* What a device flow's end says of its source (host_limits.h): a code nobody approved is a strike. */
 static enum oi_limits_result settled(enum oi_reason r)
 {
@@ -285,14 +294,14 @@ enum oi_reason oi_device_obtain_token(const struct oi_config *cfg, const struct 
     }
     if (r == OI_OK)
         r = oi_expand_scopes(cfg->device_scopes.n > 0 ? &cfg->device_scopes : &cfg->required_scopes, subj, &scopes);
-    if (r == OI_OK)
-        r = find_endpoints(&f, setup_deadline);
     if (r != OI_OK)
         goto out;
     /* A code is a row at the server that anyone who can start a login makes: the host's limits
-     * admit it like an unknown token. */
+     * admit it like an unknown token, before anything is sent. */
     oi_limits_source(source, subj->rhost, subj->ruser, subj->user);
     r = oi_limits_admit(cfg, lg, source, no_junk, oi_now_ms(), &ticket);
+    if (r == OI_OK)
+        r = find_endpoints(&f, setup_deadline);
     if (r == OI_OK)
         r = request_code(&f, scopes, setup_deadline, &code);
     if (r == OI_OK) {

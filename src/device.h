@@ -49,6 +49,12 @@ enum oi_reason oi_device_parse_discovery(const char *body, size_t len, const cha
 enum oi_reason oi_device_parse_code(const char *body, size_t len, bool allow_http, struct oi_device_code *code,
                                     char *why, size_t whylen);
 
+/* The endpoints as a device flow finds them (device_auth_url and device_token_url, or the
+ * issuer's discovery document, read within timeout_ms): OI_OK with ep filled (free with
+ * oi_device_endpoints_free), else the reason, logged. For the tool's ping. */
+enum oi_reason oi_device_find_endpoints(const struct oi_config *cfg, const struct oi_log *lg,
+                                        struct oi_device_endpoints *ep);
+
 /* One answer of the token endpoint to a poll. */
 enum oi_device_poll {
     OI_POLL_TOKEN,     /* 200 with a bearer access token: *token */

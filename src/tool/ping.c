@@ -1,6 +1,6 @@
 /* oauth2-introspect ping: the configuration, the secret and map files, where the log goes, the
- * circuit breakers, DNS, TCP, TLS, the credentials (a made-up token must be answered inactive)
- * and Hydra's /health/ready, one line each, with timings. */
+ * circuit breakers, DNS, TCP, TLS, the credentials (a made-up token must be answered inactive),
+ * Hydra's /health/ready and the device flow's endpoints, one line each, with timings. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 
 #include "answer.h"
 #include "cfg_files.h"
+#include "device.h"
 #include "cache.h"
 #include "http.h"
 #include "introspect.h"
@@ -306,6 +307,38 @@ out:
     return rc;
 }
 
+/* With device_flow: where the device flow asks, read as a login would (the discovery document
+ * when it names them). No code is asked for: each one is a row at the server. */
+static int ping_device(const struct oi_config *cfg)
+{
+    if (!cfg->device_flow) {
+        step("device", "SKIP", "device_flow is off");
+        return EXIT_ALLOW;
+    }
+    struct oi_config_error err;
+    char *secret = NULL;
+    if (cfg->device_secret_file != NULL) {
+        enum oi_reason sr = oi_config_read_secret(cfg->device_secret_file, "device_secret_file", &secret, &err);
+        oi_free_secret(&secret);
+        if (sr != OI_OK) {
+            step("device", "FAIL", "%s", sr == OI_NOMEM ? "out of memory" : err.what);
+            return EXIT_CONFIG;
+        }
+    }
+    struct oi_log lg = {NULL, cfg->debug};
+    struct oi_device_endpoints ep;
+    enum oi_reason r = oi_device_find_endpoints(cfg, &lg, &ep);
+    if (r == OI_OK)
+        step("device", "OK", "client %s (%s): codes from %s, tokens from %s%s", cfg->device_client_id,
+             cfg->device_secret_file ? "client_secret_post" : "public", ep.auth_url, ep.token_url,
+             cfg->device_auth_url ? "" : " (the issuer's discovery document)");
+    else
+        step("device", "FAIL", "%s (the message above says why)",
+             r == OI_CONFIG ? "the device flow is not set up right" : "the discovery document was not read");
+    oi_device_endpoints_free(&ep);
+    return r == OI_OK ? EXIT_ALLOW : r == OI_CONFIG ? EXIT_CONFIG : EXIT_UNAVAILABLE;
+}
+
 int cmd_ping(const struct tool *t)
 {
     if (t->n_args > 1)
@@ -368,6 +401,9 @@ int cmd_ping(const struct tool *t)
     } else {
         step("health", "SKIP", "the server was not reached");
     }
+    int drc = ping_device(&cfg);
+    if (drc > rc)
+        rc = drc;
     oi_free_secret(&secret);
     oi_config_free(&cfg);
     return rc;

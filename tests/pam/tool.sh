@@ -382,10 +382,30 @@ matches "$O" '^connect    OK    127\.0\.0\.1:[0-9]+ in [0-9.]+ ms$'
 matches "$O" "^tls        OK    certificate verified \($RUN/pki/ca.crt\) in [0-9.]+ ms$"
 matches "$O" '^introspect OK    POST https://127\.0\.0\.1:[0-9]+/admin/oauth2/introspect: HTTP 200 \{"active":false\} for a dummy token in [0-9.]+ ms: the endpoint and the credentials work$'
 matches "$O" '^health     OK    GET https://127\.0\.0\.1:[0-9]+/health/ready: HTTP 200 in [0-9.]+ ms: Hydra is ready$'
-[ "$(wc -l <"$O")" -eq 9 ] || problem "$(wc -l <"$O") lines, expected 9"
+matches "$O" '^device     SKIP  device_flow is off$'
+[ "$(wc -l <"$O")" -eq 10 ] || problem "$(wc -l <"$O") lines, expected 10"
 sent_is v2 "POST /admin/oauth2/introspect -
 GET /health/ready -"
-report "ping (hydra): nine steps OK, WARN or SKIP with timings, exit 0"
+report "ping (hydra): ten steps OK, WARN or SKIP with timings, exit 0"
+
+# The device flow's endpoints, found as a login finds them; no code is asked for.
+pub() { echo "https://127.0.0.1:$(port "$1" public)"; }
+DEV="-o device_flow -o device_client_id=pam-device"
+resetall
+run ping_device_discovery 0 --conf "$RUN/v25.conf" $DEV -o issuer="$(pub v25)" ping
+has "$O" "device     OK    client pam-device (public): codes from $(pub v25)/oauth2/device/auth, tokens from $(pub v25)/oauth2/token (the issuer's discovery document)"
+sent v25
+has "$RUN/$CASE.sent" "GET /.well-known/openid-configuration"; lacks "$RUN/$CASE.sent" "/oauth2/device/auth"
+run ping_device_urls 0 --conf "$RUN/v25.conf" $DEV -o device_auth_url=https://a.example/d -o device_token_url=https://a.example/t ping
+has "$O" "device     OK    client pam-device (public): codes from https://a.example/d, tokens from https://a.example/t"
+report "ping with device_flow: the endpoints from the discovery document or the options, and no code requested"
+
+run ping_device_old_hydra 3 --conf "$RUN/v2.conf" $DEV -o issuer="$(pub v2)" ping
+has "$O" "device     FAIL  the device flow is not set up right (the message above says why)"
+has "$E" "device flow: the discovery document at $(pub v2)/.well-known/openid-configuration lists no urn:ietf:params:oauth:grant-type:device_code in grant_types_supported: the server has no device flow (Hydra has it since v25.4.0)"
+run ping_device_wrong_issuer 3 --conf "$RUN/v25.conf" $DEV -o issuer="$(pub v25)/other" ping
+has "$E" "device flow: the discovery document at $(pub v25)/other/.well-known/openid-configuration"
+report "ping with device_flow against a Hydra without it, or a wrong issuer: device FAIL, exit 3, the cause named"
 
 resetall
 run ping_v1 0 --conf "$RUN/v1.conf" ping
