@@ -159,7 +159,9 @@ enum oi_reason oi_device_parse_discovery(const char *body, size_t len, const cha
             found |= json_object_is_type(g, json_type_string) && strcmp(json_object_get_string(g), DEVICE_GRANT) == 0;
         }
         if (!found) {
-            snprintf(why, whylen, "'grant_types_supported' lacks " DEVICE_GRANT ": the server has no device flow");
+            snprintf(why, whylen,
+                     "lists no " DEVICE_GRANT " in grant_types_supported: the server has no device flow (Hydra "
+                     "has it since v25.4.0)");
             r = OI_CONFIG;
             goto out;
         }

@@ -56,7 +56,8 @@ static const char *shown_item(char *dst, size_t len, const char *v)
 char *oi_device_prompt(const struct oi_device_code *code, const struct oi_subject *subj, int64_t expires_at, bool qr)
 {
     char user[300], service[300], rhost[300], host[300], when[64] = "", from[320] = "";
-    shown_item(user, sizeof(user), subj->user);
+    if (shown_item(user, sizeof(user), subj->user) == NULL)
+        snprintf(user, sizeof(user), "-");
     if (shown_item(host, sizeof(host), subj->host) == NULL)
         snprintf(host, sizeof(host), "this host");
     if (shown_item(service, sizeof(service), subj->service) == NULL)
