@@ -6,10 +6,11 @@
 # ./configure --enable-fuzzing CC=clang: `make fuzz` builds fuzz/fuzz_NAME (libFuzzer binaries)
 # and `make fuzz-smoke` runs each for FUZZ_SECONDS and fails on any crash, leak, timeout or
 # broken invariant. HACKING.md ("Fuzzing") says how to fuzz for hours.
-FUZZ_NAMES = answer config usermap precheck export
+FUZZ_NAMES = answer config usermap precheck export device
 FUZZ_SECONDS = 25
 FUZZ_COMMON = fuzz/fuzz.h fuzz/fuzz_util.c
-fuzz_replays = fuzz/replay_answer fuzz/replay_config fuzz/replay_usermap fuzz/replay_precheck fuzz/replay_export
+fuzz_replays = fuzz/replay_answer fuzz/replay_config fuzz/replay_usermap fuzz/replay_precheck fuzz/replay_export \
+	fuzz/replay_device
 check_PROGRAMS += $(fuzz_replays)
 TESTS += $(fuzz_replays)
 
@@ -23,8 +24,11 @@ fuzz_replay_precheck_SOURCES = fuzz/fuzz_precheck.c fuzz/replay.c $(FUZZ_COMMON)
 fuzz_replay_precheck_LDADD = $(CORE_LIBS)
 fuzz_replay_export_SOURCES = fuzz/fuzz_export.c fuzz/replay.c $(FUZZ_COMMON)
 fuzz_replay_export_LDADD = $(CORE_LIBS)
+fuzz_replay_device_SOURCES = fuzz/fuzz_device.c fuzz/replay.c $(FUZZ_COMMON)
+fuzz_replay_device_LDADD = $(CORE_LIBS)
 
-fuzz_harnesses = fuzz/fuzz_answer fuzz/fuzz_config fuzz/fuzz_usermap fuzz/fuzz_precheck fuzz/fuzz_export
+fuzz_harnesses = fuzz/fuzz_answer fuzz/fuzz_config fuzz/fuzz_usermap fuzz/fuzz_precheck fuzz/fuzz_export \
+	fuzz/fuzz_device
 if ENABLE_FUZZING
 check_PROGRAMS += $(fuzz_harnesses)
 endif
@@ -43,6 +47,9 @@ fuzz_fuzz_precheck_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_export_SOURCES = fuzz/fuzz_export.c $(FUZZ_COMMON)
 fuzz_fuzz_export_LDADD = $(CORE_LIBS)
 fuzz_fuzz_export_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_device_SOURCES = fuzz/fuzz_device.c $(FUZZ_COMMON)
+fuzz_fuzz_device_LDADD = $(CORE_LIBS)
+fuzz_fuzz_device_LDFLAGS = -fsanitize=fuzzer
 
 # libFuzzer writes what it finds into the first corpus directory: a scratch one in the build
 # tree, never the seeds in $(srcdir). Crashes land in fuzz/run/NAME/ as crash-*, leak-*,
@@ -80,4 +87,4 @@ clean-fuzz-run:
 .PHONY: fuzz fuzz-smoke clean-fuzz-run
 
 EXTRA_DIST += fuzz/fuzz.mk fuzz/answer.dict fuzz/config.dict fuzz/usermap.dict fuzz/precheck.dict fuzz/export.dict \
-	fuzz/corpus
+	fuzz/device.dict fuzz/corpus

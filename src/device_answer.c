@@ -85,6 +85,9 @@ static const char *url_problem(const char *url, bool allow_http)
         return "is not an http(s) URL";
     if (*rest == '\0' || *rest == '/' || *rest == '?' || *rest == '#')
         return "has no host";
+    /* "https://hydra.example@evil.example/" reads as one server and leads to another. */
+    if (memchr(rest, '@', strcspn(rest, "/?#")) != NULL)
+        return "names a user before its host ('@'), which hides where it leads";
     return "";
 }
 
@@ -136,7 +139,7 @@ enum oi_reason oi_device_parse_discovery(const char *body, size_t len, const cha
                                          struct oi_device_endpoints *ep, char *why, size_t whylen)
 {
     memset(ep, 0, sizeof(*ep));
-    json_object *root = oi_answer_parse_object(body, len, why, whylen), *v, *grants;
+    json_object *root = oi_answer_parse_object(body, len, why, whylen), *v, *grants = NULL;
     if (root == NULL)
         return OI_BAD_ANSWER;
     enum oi_reason r = OI_BAD_ANSWER;
@@ -152,7 +155,11 @@ enum oi_reason oi_device_parse_discovery(const char *body, size_t len, const cha
         goto out;
     }
     if (json_object_object_get_ex(root, "grant_types_supported", &grants) &&
-        json_object_is_type(grants, json_type_array)) {
+        !json_object_is_type(grants, json_type_array)) {
+        fail(why, whylen, "grant_types_supported", "is not an array");
+        goto out;
+    }
+    if (grants != NULL && json_object_is_type(grants, json_type_array)) {
         bool found = false;
         for (size_t i = 0; i < json_object_array_length(grants); i++) {
             json_object *g = json_object_array_get_idx(grants, i);

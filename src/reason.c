@@ -33,11 +33,11 @@ static const struct {
     [OI_BAD_ANSWER] = {"bad_answer", PAM_AUTHINFO_UNAVAIL},
     [OI_OVER_BUDGET] = {"over_budget", PAM_AUTHINFO_UNAVAIL},
     [OI_DAMPED] = {"damped", PAM_AUTH_ERR},
-    [OI_CONFIG] = {"config", PAM_SERVICE_ERR},
-    [OI_NOMEM] = {"nomem", PAM_BUF_ERR},
     [OI_DEVICE_DENIED] = {"device_denied", PAM_AUTH_ERR},
     [OI_DEVICE_TIMEOUT] = {"device_timeout", PAM_AUTH_ERR},
     [OI_DEVICE_CANCELLED] = {"device_cancelled", PAM_AUTH_ERR},
+    [OI_CONFIG] = {"config", PAM_SERVICE_ERR},
+    [OI_NOMEM] = {"nomem", PAM_BUF_ERR},
 };
 
 const char *oi_reason_name(enum oi_reason r)

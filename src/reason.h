@@ -27,11 +27,11 @@ enum oi_reason {
     OI_BAD_ANSWER,     /* not one JSON object of the expected shape, or too large */
     OI_OVER_BUDGET,    /* the host's request budget for unknown tokens is spent: nothing sent (host_limits.h) */
     OI_DAMPED,         /* the source keeps sending refused tokens: nothing sent (host_limits.h) */
-    OI_CONFIG,
-    OI_NOMEM,
     OI_DEVICE_DENIED,    /* the device flow: the person (or the server) denied the approval */
     OI_DEVICE_TIMEOUT,   /* the device flow: no approval before the code expired or device_timeout */
     OI_DEVICE_CANCELLED, /* the device flow: a reply other than Enter, or the conversation failed */
+    OI_CONFIG,
+    OI_NOMEM, /* the last */
 };
 
 const char *oi_reason_name(enum oi_reason r);
