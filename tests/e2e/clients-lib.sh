@@ -184,7 +184,7 @@ npm_setup() {
         NPM_WHY="npm ci of tests/e2e/oidc/package-lock.json failed (registry unreachable?): $(tail -n 3 "$NPMDIR/npm-ci.log" 2>/dev/null | tr '\n' ' ')"
         return 1
     }
-    for f in "$TOPS/tests/e2e/sshlogin.mjs" "$TOPS/tests/e2e/oidc/provider.mjs"; do
+    for f in "$TOPS/tests/e2e/sshlogin.mjs" "$TOPS/tests/e2e/sshdevice.mjs" "$TOPS/tests/e2e/oidc/provider.mjs"; do
         cp "$f" "$NPMDIR/" && chmod u+w "$NPMDIR/${f##*/}" || { NPM_WHY="cannot copy $f"; return 1; }
     done
 }
