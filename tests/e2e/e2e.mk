@@ -5,7 +5,7 @@
 # sshlogin.mjs), sudo -S, stacking in front of pam_unix (pamtester through /etc/pam.d), and
 # oidc-provider as a real RFC 7662 server (pamtester under pam_wrapper). The device flow, read by
 # a person: sshd-device.sh (sshd, the ssh2 client sshdevice.mjs and the OpenSSH client), sudo.sh
-# and oidc.sh (device_driver.py on a terminal); qr_text.py decodes the QR code they see (with
+# and oidc.sh (device_driver.py on a terminal); tests/lib/qr_text.py decodes the QR code they see (with
 # zbarimg), standin_device.py approves on the stand-in. pamtester.sh, sshd.sh, sshd-device.sh,
 # sudo.sh and stacking.sh need root and skip otherwise; the npm packages
 # (tests/e2e/oidc/package-lock.json) are installed into $(builddir)/tests/run/npm at test time.
@@ -14,7 +14,7 @@ TESTS += tests/e2e/pamtester.sh tests/e2e/sshd.sh tests/e2e/sshd-device.sh tests
 EXTRA_DIST += tests/e2e/pamtester.sh tests/e2e/sshd.sh tests/e2e/sshd-device.sh tests/e2e/sudo.sh \
 	tests/e2e/stacking.sh tests/e2e/oidc.sh \
 	tests/e2e/clients-lib.sh tests/e2e/sshlogin.mjs tests/e2e/sshdevice.mjs tests/e2e/device_driver.py \
-	tests/e2e/qr_text.py tests/e2e/standin_device.py \
+	tests/e2e/standin_device.py \
 	tests/e2e/oidc/package.json tests/e2e/oidc/package-lock.json tests/e2e/oidc/provider.mjs tests/e2e/oidc/ctl.py \
 	tests/e2e/oidc/node_needed.py
 

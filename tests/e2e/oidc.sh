@@ -211,7 +211,7 @@ told "pamtester: successfully authenticated"
 sees "To log in as $U on $HOST (service oi-oidc-devdisc), approve this login on another device:"
 sees "  1. Open https://127.0.0.1:$P/device?user_code=$code"
 printf '%s' "$prompt" >"$RUN/prompt.txt"
-qr=$(python3 "$TOPS/tests/e2e/qr_text.py" "$RUN/prompt.txt" 2>&1) || problem "$qr"
+qr=$(python3 "$TOPS/tests/lib/qr_text.py" "$RUN/prompt.txt" 2>&1) || problem "$qr"
 case $qr in *": https://127.0.0.1:$P/device?user_code=$code" | *"zbarimg not installed)") ;;
 *) problem "the QR code says '$qr', wanted the verification URL" ;; esac
 via_device allow ok

@@ -176,7 +176,7 @@ sees "Approve only a login you started yourself: whoever gets you to approve a c
 printf '%s\n' "$prompt" | grep -q '^logs in as you\. The code is valid until [0-2][0-9]:[0-5][0-9]:[0-5][0-9] .* ([0-9]* s from now)\.$' ||
     problem "the approval prompt does not say until when the code is valid: [$prompt]"
 printf '%s' "$prompt" >"$RUN/prompt.txt"
-qr=$(python3 "$TOPS/tests/e2e/qr_text.py" "$RUN/prompt.txt" 2>&1) || problem "$qr"
+qr=$(python3 "$TOPS/tests/lib/qr_text.py" "$RUN/prompt.txt" 2>&1) || problem "$qr"
 case $qr in *": https://127.0.0.1:$PUB/oauth2/device/verify?user_code=$code" | *"zbarimg not installed)") ;;
 *) problem "the QR code says '$qr', wanted the verification URL" ;; esac
 [ "$(last_code)" = "$code redeemed $U@example.com ssh:login 1" ] ||
@@ -211,7 +211,7 @@ code=$(printf '%s\n' "$prompt" | sed -n 's/^  2\. Check that the page shows the 
 sees "($U@127.0.0.1) To log in as $U on $HOST (service $SVC, from 127.0.0.1), approve this login on another device:"
 sees "  1. Open https://127.0.0.1:$PUB/oauth2/device/verify?user_code=$code"
 printf '%s' "$prompt" >"$RUN/prompt.txt"
-qr=$(python3 "$TOPS/tests/e2e/qr_text.py" "$RUN/prompt.txt" 2>&1) || problem "$qr"
+qr=$(python3 "$TOPS/tests/lib/qr_text.py" "$RUN/prompt.txt" 2>&1) || problem "$qr"
 case $qr in *": https://127.0.0.1:$PUB/oauth2/device/verify?user_code=$code" | *"zbarimg not installed)") ;;
 *) problem "the QR code says '$qr', wanted the verification URL" ;; esac
 printf '%s\n' "$seen" | grep -qx "$U" || problem "id -un did not print $U: $seen"

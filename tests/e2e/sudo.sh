@@ -228,7 +228,7 @@ printf '%s\n' "$seen" | grep -q "^Access token: *\$" || problem "no token prompt
 sees "To log in as $D on $HOST (service $DSVC), approve this login on another device:"
 sees "  1. Open https://127.0.0.1:$DPUB/oauth2/device/verify?user_code=$code"
 printf '%s' "$prompt" >"$RUN/prompt.txt"
-qr=$(python3 "$TOPS/tests/e2e/qr_text.py" "$RUN/prompt.txt" 2>&1) || problem "$qr"
+qr=$(python3 "$TOPS/tests/lib/qr_text.py" "$RUN/prompt.txt" 2>&1) || problem "$qr"
 case $qr in *": https://127.0.0.1:$DPUB/oauth2/device/verify?user_code=$code" | *"zbarimg not installed)") ;;
 *) problem "the QR code says '$qr', wanted the verification URL" ;; esac
 got=$(dev codes | python3 -c 'import json, sys; c = json.load(sys.stdin)[-1]; print(c["user_code"], c["state"], c["scope"])')

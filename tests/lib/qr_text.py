@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""The QR code in a device-flow approval prompt, as a person's phone sees it (tests/e2e).
+"""The QR code in a device-flow approval prompt, as a person's phone sees it (tests/e2e, and
+tests/unit/qr-decode.sh on oi_qr_text alone).
 
   qr_text.py FILE      FILE: the prompt text as the person saw it (UTF-8)
 
 Finds the block of lines made only of U+2588, U+2580, U+2584 and spaces (the module draws light
 modules as the terminal's foreground, two rows per line), checks that it is a square of whole
-modules, and, when zbarimg (zbar-tools) is installed, renders it as an image and decodes it.
+modules in a light quiet zone of 2, whose half-row below an odd side is the terminal's
+background, and, when zbarimg (zbar-tools) is installed, renders it as an image and decodes it.
 Prints "qr SIDExSIDE: DECODED" (DECODED "-" without zbarimg: "zbarimg not installed"). Exit
 status 1, with the reason, if there is no such block, it is not square, or it does not decode.
 """
@@ -38,7 +40,15 @@ def main(path):
     for line in best:
         rows.append([CELLS[c][0] for c in line])
         rows.append([CELLS[c][1] for c in line])
-    rows = rows[:side]  # an odd side: the last half row is the terminal's background
+    if len(rows) > side:  # an odd side: the last half row is the terminal's background, never drawn
+        if any(rows[-1]):
+            sys.exit("the half-row below the code is drawn")
+        rows.pop()
+    quiet = 2
+    for i in range(side):
+        for j in range(side):
+            if min(i, j, side - 1 - i, side - 1 - j) < quiet and not rows[i][j]:
+                sys.exit("the quiet zone is dark at row %d, column %d" % (i, j))
     if not shutil.which("zbarimg"):
         print("qr %dx%d: - (zbarimg not installed)" % (side, side))
         return 0
