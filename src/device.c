@@ -47,8 +47,8 @@ out:
 }
 
 /* One request within deadline_ms (the wall clock, oi_now_ms); the secret it carries in token
- * (a device code) and the client secret are never accepted back. OI_OK with resp filled (any
- * status), else logged. */
+ * (a device code) and the client secret are never accepted back, and a 200 must be JSON. OI_OK
+ * with resp filled (any status), else logged. */
 static enum oi_reason exchange(const struct flow *f, const char *what, const char *method, const char *url,
                                const char *form, const char *token, int64_t deadline_ms, struct oi_http_response *resp)
 {
@@ -68,6 +68,13 @@ static enum oi_reason exchange(const struct flow *f, const char *what, const cha
     struct oi_http_request req = {method, url, form, NULL, secrets.list};
     enum oi_http_result hr = oi_http_perform(&t, &req, resp, err, sizeof(err));
     oi_http_secrets_free(&secrets);
+    if (hr == OI_HTTP_OK && resp->status == 200 && !oi_answer_is_json(resp->content_type)) {
+        char ct[140];
+        oi_sanitize(ct, sizeof(ct), resp->content_type, strlen(resp->content_type));
+        oi_logf(f->lg, LOG_ERR, "device flow: %s at %s: HTTP 200, but not application/json (Content-Type %s)", what,
+                url, ct);
+        return OI_BAD_ANSWER;
+    }
     if (hr == OI_HTTP_OK)
         return OI_OK;
     if (hr == OI_HTTP_NOMEM)
@@ -198,6 +205,7 @@ static enum oi_reason poll_token(const struct flow *f, const struct oi_device_co
         return OI_NOMEM;
     long interval = code->interval;
     unsigned polls = 0;
+    bool expired = false; /* the server said so (logged), rather than our deadline passing */
     enum oi_reason r = OI_DEVICE_TIMEOUT;
     for (int64_t next = first_ms; next < deadline_ms; next = oi_now_ms() + interval * 1000) {
         struct oi_http_response resp = {0};
@@ -227,10 +235,11 @@ static enum oi_reason poll_token(const struct flow *f, const struct oi_device_co
             : status == 401        ? OI_CONFIG
             : status == 200        ? OI_BAD_ANSWER
                                    : OI_HTTP_STATUS;
+        expired = p == OI_POLL_EXPIRED;
         if (p == OI_POLL_DENIED)
             oi_logf(f->lg, LOG_NOTICE, "device flow: %s answered access_denied: the approval was denied",
                     f->ep.token_url);
-        else if (p == OI_POLL_EXPIRED)
+        else if (expired)
             oi_logf(f->lg, LOG_NOTICE, "device flow: %s answered expired_token: the code expired unapproved",
                     f->ep.token_url);
         else if (p == OI_POLL_FAILED)
@@ -238,7 +247,7 @@ static enum oi_reason poll_token(const struct flow *f, const struct oi_device_co
                     status == 200 ? "an unusable token: " : "", why);
         break;
     }
-    if (r == OI_DEVICE_TIMEOUT)
+    if (r == OI_DEVICE_TIMEOUT && !expired)
         oi_logf(f->lg, LOG_NOTICE,
                 "device flow: no approval in time (the code's expires_in %ld s, device_timeout %ld s); %u polls, "
                 "%ld s apart",

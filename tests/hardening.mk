@@ -40,7 +40,7 @@ VALGRIND_FLAGS = --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-
 	--show-leak-kinds=definite --track-origins=yes --num-callers=30
 VALGRIND_TESTS = $(unit_tests) tests/unit/unit_cache $(fuzz_replays) tests/unit/test_exports tests/pam/module.sh \
 	tests/pam/faults.sh tests/pam/tool.sh tests/pam/revoke-close.sh tests/pam/cache.sh tests/pam/concurrency.sh \
-	tests/pam/attacks.sh
+	tests/pam/attacks.sh tests/pam/device.sh
 check-valgrind:
 	@test -n "$(VALGRIND)" || { echo "check-valgrind: valgrind is not installed"; exit 1; }
 	@test "$(OI_SANITIZED)" = no || { echo "check-valgrind: not in a sanitizer build"; exit 1; }

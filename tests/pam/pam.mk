@@ -73,3 +73,14 @@ EXTRA_DIST += tests/pam/stress-lib.sh tests/pam/concurrency.sh tests/pam/soak.sh
 # The host's limits against a flood of junk tokens from 64 processes, and a botnet (the same program).
 TESTS += tests/pam/flood.sh
 EXTRA_DIST += tests/pam/flood.sh
+
+# The device flow (RFC 8628) through the real module, every outcome and the bad answers of both
+# device endpoints (tests/pam/device.sh runs tests/pam/test_device, in parallel groups).
+TESTS += tests/pam/device.sh
+EXTRA_DIST += tests/pam/device.sh
+if HAVE_PAMTEST
+check_PROGRAMS += tests/pam/test_device
+tests_pam_test_device_SOURCES = tests/pam/test_device.c tests/standin/standin_client.c tests/standin/standin_client.h
+tests_pam_test_device_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PAMTEST_CFLAGS) -pthread
+tests_pam_test_device_LDADD = $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) $(CURL_LIBS) $(JSONC_LIBS) -lpthread
+endif
