@@ -265,12 +265,12 @@ enum oi_reason oi_device_find_endpoints(const struct oi_config *cfg, const struc
     return r;
 }
 
-/* What a device flow's end says of its source (host_limits.h): a code nobody approved is a strike. */
+/* What a device flow's end says of its source (host_limits.h): a code nobody approved is a
+ * strike. An approved one is not yet a login (the token is decided on next, and that decision
+ * strikes or clears by itself): its strike is only taken back. */
 static enum oi_limits_result settled(enum oi_reason r)
 {
     switch (r) {
-    case OI_OK:
-        return OI_LIMITS_ALLOWED;
     case OI_DEVICE_DENIED:
     case OI_DEVICE_TIMEOUT:
     case OI_DEVICE_CANCELLED:
@@ -320,7 +320,8 @@ enum oi_reason oi_device_obtain_token(const struct oi_config *cfg, const struct 
         oi_debug(lg, "device flow: a code from %s, valid %ld s (expires_in %ld, device_timeout %ld), polls every %ld s",
                  f.ep.auth_url, lifetime, code.expires_in, cfg->device_timeout, code.interval);
         r = ask(ctx, &code, deadline / 1000);
-        /* RFC 8628 3.4: not sooner than one interval after the code was issued. */
+        /* The first poll too waits an interval from the code's issue (RFC 8628 3.5 asks it
+         * between polls): nobody can have approved sooner. */
         int64_t first = issued + code.interval * 1000;
         if (r == OI_OK)
             r = poll_token(&f, &code, first > oi_now_ms() ? first : oi_now_ms(), deadline, token);

@@ -1,4 +1,5 @@
-/* The PAM entry points: thin wrappers around the login path in login.c. */
+/* The PAM entry points: thin wrappers around the login path in login.c, and the device flow's
+ * part of the conversation (device.h). */
 #include <config.h>
 
 #include <stddef.h> /* before pam_ext.h, which uses NULL */
@@ -119,6 +120,7 @@ static int get_token(pam_handle_t *pamh, const struct oi_config *cfg, const char
     }
     if (cfg->pass == OI_PASS_USE_FIRST)
         return PAM_AUTH_ERR;
+    *via = VIA_TYPED;
     char *resp = NULL;
     int rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", cfg->prompt);
     if (rc == PAM_CONV_AGAIN)
@@ -267,22 +269,17 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
     if (via == VIA_DEVICE) {
         struct ask_ctx ask = {pamh, &cfg, &lg, &subj};
         enum oi_reason r = oi_device_obtain_token(&cfg, &lg, &subj, ask_person, &ask, &device_token);
-        if (r != OI_OK) {
-            oi_outcome_init(&out, r);
-            tell_person(pamh, r, false);
-            audit(&lg, pamh, user, via, &out);
-            if (r == OI_DAMPED || r == OI_OVER_BUDGET)
-                pam_fail_delay(pamh, OI_FAIL_DELAY_US);
-            rc = out.pam_code;
-            goto done;
-        }
         token = device_token;
+        if (r != OI_OK)
+            oi_outcome_init(&out, r);
     }
-    oi_login_decide(&cfg, &lg, &subj, token, &out);
+    bool got_token = token != NULL;
+    if (got_token)
+        oi_login_decide(&cfg, &lg, &subj, token, &out);
     oi_free_secret(&device_token); /* the token is never kept: the facts are */
     audit(&lg, pamh, user, via, &out);
     if (via == VIA_DEVICE && out.pam_code != PAM_SUCCESS)
-        tell_person(pamh, out.reason, true);
+        tell_person(pamh, out.reason, got_token);
     /* A damped source, or a flood that spent the budget, also waits before its next try (libpam
      * applies the longest delay any module asked for, when the login fails). */
     if (out.reason == OI_DAMPED || out.reason == OI_OVER_BUDGET)
