@@ -94,15 +94,12 @@ static const struct opt_def options[] = {
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
-/* Which keys were set at all, from the file or the line (cfg_check.h). */
-struct oi_config_seen {
-    bool set[N_OPTIONS];
-};
+_Static_assert(N_OPTIONS <= OI_MAX_OPTIONS, "struct oi_config_seen holds every option");
 
 /* State while reading: which keys each source set, and which were set at all. */
 struct parse_state {
     bool seen_here[N_OPTIONS];
-    struct oi_config_seen seen;
+    bool set[N_OPTIONS];
     bool use_first_pass, try_first_pass;
     const char *where;
 };
@@ -243,7 +240,7 @@ static enum oi_reason apply_option(struct oi_config *cfg, struct parse_state *st
     if (st->seen_here[i])
         return oi_config_fail(err, st->where, key, "given twice");
     st->seen_here[i] = true;
-    st->seen.set[i] = true;
+    st->set[i] = true;
 
     const struct opt_def *o = &options[i];
     void *field = (char *)cfg + o->offset;
@@ -351,12 +348,13 @@ static enum oi_reason parse_conf_file(struct oi_config *cfg, struct parse_state 
     return rc;
 }
 
-bool oi_config_seen_set(const struct oi_config_seen *seen, const char *key)
+/* The keys st saw, for the checks of the whole. */
+static void seen_keys(const struct parse_state *st, struct oi_config_seen *seen)
 {
+    seen->n = 0;
     for (size_t i = 0; i < N_OPTIONS; i++)
-        if (strcmp(options[i].key, key) == 0)
-            return seen->set[i];
-    return false;
+        if (st->set[i])
+            seen->keys[seen->n++] = options[i].key;
 }
 
 enum oi_reason oi_config_load(struct oi_config *cfg, int argc, const char **argv, struct oi_config_error *err)
@@ -398,8 +396,10 @@ enum oi_reason oi_config_load(struct oi_config *cfg, int argc, const char **argv
     if (rc == 0 && st.use_first_pass && st.try_first_pass)
         rc = oi_config_fail(err, "settings", "try_first_pass", "contradicts use_first_pass");
     cfg->pass = st.use_first_pass ? OI_PASS_USE_FIRST : st.try_first_pass ? OI_PASS_TRY_FIRST : OI_PASS_PROMPT;
+    struct oi_config_seen seen;
+    seen_keys(&st, &seen);
     if (rc == 0)
-        rc = oi_config_check_whole(cfg, &st.seen, err);
+        rc = oi_config_check_whole(cfg, &seen, err);
 out:
     if (rc != 0)
         oi_config_free(cfg);

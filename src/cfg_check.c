@@ -2,10 +2,19 @@
 
 #include "cfg_check.h"
 #include "servers.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static bool was_set(const struct oi_config_seen *seen, const char *key)
+{
+    for (size_t i = 0; i < seen->n; i++)
+        if (strcmp(seen->keys[i], key) == 0)
+            return true;
+    return false;
+}
 
 /* cache_dir and its companions. */
 static enum oi_reason check_cache(struct oi_config *cfg, const struct oi_config_seen *seen, struct oi_config_error *err)
@@ -14,7 +23,7 @@ static enum oi_reason check_cache(struct oi_config *cfg, const struct oi_config_
     static const char *companions[] = {"cache_ttl", "negative_ttl", "offline_grace", "cache_max_entries"};
     if (cfg->cache_dir == NULL) {
         for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++)
-            if (oi_config_seen_set(seen, companions[i]))
+            if (was_set(seen, companions[i]))
                 return oi_config_fail(err, w, companions[i], "needs cache_dir (the cache is off without it)");
         return OI_OK;
     }
@@ -52,7 +61,7 @@ static enum oi_reason check_device(const struct oi_config *cfg, const struct oi_
                                        "device_scopes",    "device_timeout",     "device_qr"};
     if (!cfg->device_flow) {
         for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++)
-            if (oi_config_seen_set(seen, companions[i]))
+            if (was_set(seen, companions[i]))
                 return oi_config_fail(err, w, companions[i], "needs device_flow = yes (the device flow is off)");
         return OI_OK;
     }
@@ -102,7 +111,7 @@ enum oi_reason oi_config_check_whole(struct oi_config *cfg, const struct oi_conf
                                      struct oi_config_error *err)
 {
     const char *w = "settings"; /* a contradiction may span the file and the pam.d line */
-    if (!oi_config_seen_set(seen, "auth"))
+    if (!was_set(seen, "auth"))
         cfg->auth = cfg->flavor == OI_FLAVOR_RFC7662 ? OI_AUTH_BASIC : OI_AUTH_NONE;
     enum oi_reason rc = oi_servers_derive(cfg->flavor, &cfg->admin_urls, &cfg->introspect_urls, &cfg->endpoints,
                                           &cfg->admin_bases, err);
@@ -137,7 +146,7 @@ enum oi_reason oi_config_check_whole(struct oi_config *cfg, const struct oi_conf
         return oi_config_fail(err, w, "min_token_length", "is longer than max_token_length (%ld)",
                               cfg->max_token_length);
     if (cfg->connect_timeout_ms > cfg->timeout_ms) {
-        if (oi_config_seen_set(seen, "connect_timeout_ms"))
+        if (was_set(seen, "connect_timeout_ms"))
             return oi_config_fail(err, w, "connect_timeout_ms", "is longer than timeout_ms");
         cfg->connect_timeout_ms = cfg->timeout_ms; /* only timeout_ms was shortened */
     }

@@ -3,12 +3,15 @@
 #ifndef OI_CFG_CHECK_H
 #define OI_CFG_CHECK_H
 
-#include <stdbool.h>
-#include "cfg.h"
+#include <stddef.h>
+#include "options.h"
 
-/* Which options a configuration set, from the file or the pam.d line (cfg.c). */
-struct oi_config_seen;
-bool oi_config_seen_set(const struct oi_config_seen *seen, const char *key);
+/* The keys of the options a configuration set, from the file or the pam.d line (cfg.c fills it). */
+#define OI_MAX_OPTIONS 96
+struct oi_config_seen {
+    const char *keys[OI_MAX_OPTIONS];
+    size_t n;
+};
 
 /* cfg as read (cfg->pass already settled): OI_OK with the derived fields filled, OI_CONFIG with
  * err ("settings": a contradiction may span the file and the line), or OI_NOMEM. */
