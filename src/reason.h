@@ -20,13 +20,13 @@ enum oi_reason {
     OI_ACCOUNT_LOOKUP, /* the user database failed to answer (NSS error, e.g. LDAP down) */
     OI_ACCOUNT_NAME,   /* the user database returned an account of another spelling */
     OI_ROOT_DENIED,
-    OI_SYSTEM_ACCOUNT, /* uid below min_uid without a literal map line */
-    OI_TOKEN_AGE,      /* older than max_token_age */
-    OI_UNAVAILABLE,    /* no answer: DNS, connect, TLS, timeout */
-    OI_HTTP_STATUS,    /* an answer other than 200 (3xx, 4xx, 429, 5xx) */
-    OI_BAD_ANSWER,     /* not one JSON object of the expected shape, or too large */
-    OI_OVER_BUDGET,    /* the host's request budget for unknown tokens is spent: nothing sent (host_limits.h) */
-    OI_DAMPED,         /* the source keeps sending refused tokens: nothing sent (host_limits.h) */
+    OI_SYSTEM_ACCOUNT,   /* uid below min_uid without a literal map line */
+    OI_TOKEN_AGE,        /* older than max_token_age */
+    OI_UNAVAILABLE,      /* no answer: DNS, connect, TLS, timeout */
+    OI_HTTP_STATUS,      /* an answer other than 200 (3xx, 4xx, 429, 5xx) */
+    OI_BAD_ANSWER,       /* not one JSON object of the expected shape, or too large */
+    OI_OVER_BUDGET,      /* the host's request budget for unknown tokens is spent: nothing sent (host_limits.h) */
+    OI_DAMPED,           /* the source keeps sending refused tokens: nothing sent (host_limits.h) */
     OI_DEVICE_DENIED,    /* the device flow: the person (or the server) denied the approval */
     OI_DEVICE_TIMEOUT,   /* the device flow: no approval before the code expired or device_timeout */
     OI_DEVICE_CANCELLED, /* the device flow: a reply other than Enter, or the conversation failed */
