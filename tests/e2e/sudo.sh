@@ -27,8 +27,8 @@ UH=""  # the user's home for README's recipes
 D=oi-e2e-sudev$$  # the device flow's person, service and drop-in
 DSVC=oi-e2e-sudodev-$$
 DDROPIN=/etc/sudoers.d/oi-e2e-sudodev-$$
-cleanup() {
-    rm -f "$DROPIN" "$DDROPIN" "/etc/pam.d/$SVC" "/etc/pam.d/$DSVC"
+cleanup() { # by the names made here: $SVC names the device flow's service later on
+    rm -f "$DROPIN" "$DDROPIN" "/etc/pam.d/oi-e2e-sudo-$$" "/etc/pam.d/$DSVC"
     [ -n "$UH" ] && rm -rf "$UH"
     for u in "$U" "$D"; do id "$u" >/dev/null 2>&1 && userdel "$u" 2>/dev/null; done
     lib_cleanup
