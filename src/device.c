@@ -15,7 +15,7 @@
 #define DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
 #define DISCOVERY_PATH "/.well-known/openid-configuration"
 
-/* What one device flow holds: the client's credentials, and every form of every secret it sends. */
+/* What one device flow holds: the configuration and the log, the client's secret, the endpoints. */
 struct flow {
     const struct oi_config *cfg;
     const struct oi_log *lg;
