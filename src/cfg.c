@@ -88,6 +88,7 @@ static const struct opt_def options[] = {
     STR(device_secret_file),
     STR(device_auth_url),
     STR(device_token_url),
+    STR(device_ca_file),
     LIST(device_scopes),
     LONG(device_timeout, 10, 3600),
     FLAG(device_qr),
@@ -413,7 +414,8 @@ static const char *const not_for_account[] = {
     "audience",         "issuer",           "user_claim",      "token_prefix",     "min_token_length",
     "max_token_length", "sid_claim",        "revoke_on_close", "export_env",       "use_first_pass",
     "try_first_pass",   "prompt",           "device_flow",     "device_client_id", "device_secret_file",
-    "device_auth_url",  "device_token_url", "device_scopes",   "device_timeout",   "device_qr"};
+    "device_auth_url",  "device_token_url", "device_scopes",   "device_timeout",   "device_qr",
+    "device_ca_file"};
 
 enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct oi_config_error *err)
 {
@@ -434,12 +436,19 @@ enum oi_reason oi_config_check_account_line(int argc, const char **argv, struct 
 
 void oi_config_free(struct oi_config *cfg)
 {
-    char **strings[] = {
-        &cfg->admin_url,        &cfg->introspect_url,     &cfg->client_id,       &cfg->secret_file,     &cfg->ca_file,
-        &cfg->ca_dir,           &cfg->pinned_pubkey,      &cfg->client_cert,     &cfg->client_key,      &cfg->proxy,
-        &cfg->issuer,           &cfg->user_claim,         &cfg->token_prefix,    &cfg->prompt,          &cfg->conf_path,
-        &cfg->user_map,         &cfg->admin_base,         &cfg->sid_claim,       &cfg->cache_dir,       &cfg->state_dir,
-        &cfg->device_client_id, &cfg->device_secret_file, &cfg->device_auth_url, &cfg->device_token_url};
+    char **strings[] = {&cfg->admin_url,        &cfg->introspect_url,
+                        &cfg->client_id,        &cfg->secret_file,
+                        &cfg->ca_file,          &cfg->ca_dir,
+                        &cfg->pinned_pubkey,    &cfg->client_cert,
+                        &cfg->client_key,       &cfg->proxy,
+                        &cfg->issuer,           &cfg->user_claim,
+                        &cfg->token_prefix,     &cfg->prompt,
+                        &cfg->conf_path,        &cfg->user_map,
+                        &cfg->admin_base,       &cfg->sid_claim,
+                        &cfg->cache_dir,        &cfg->state_dir,
+                        &cfg->device_client_id, &cfg->device_secret_file,
+                        &cfg->device_auth_url,  &cfg->device_token_url,
+                        &cfg->device_ca_file};
     if (cfg->user_re_compiled)
         regfree(&cfg->user_re);
     cfg->user_re_compiled = false;

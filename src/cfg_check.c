@@ -58,7 +58,7 @@ static enum oi_reason check_device(const struct oi_config *cfg, const struct oi_
 {
     const char *w = "settings";
     static const char *companions[] = {"device_client_id", "device_secret_file", "device_auth_url", "device_token_url",
-                                       "device_scopes",    "device_timeout",     "device_qr"};
+                                       "device_scopes",    "device_timeout",     "device_ca_file",  "device_qr"};
     if (!cfg->device_flow) {
         for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++)
             if (was_set(seen, companions[i]))

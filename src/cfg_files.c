@@ -16,6 +16,7 @@ enum oi_reason oi_config_check_tls_files(const struct oi_config *cfg, struct oi_
     } files[] = {
         {"ca_file", cfg->ca_file, OI_PATH_FILE},
         {"ca_dir", cfg->ca_dir, OI_PATH_DIR},
+        {"device_ca_file", cfg->device_ca_file, OI_PATH_FILE},
         {"client_cert", cfg->client_cert, OI_PATH_FILE},
         {"client_key", cfg->client_key, OI_PATH_SECRET},
         /* sha256//... pins a hash, anything else names a file */

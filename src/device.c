@@ -64,6 +64,11 @@ static enum oi_reason exchange(const struct flow *f, const char *what, const cha
     if (!oi_http_secrets_init(&secrets, token, f->secret, NULL))
         return OI_NOMEM;
     oi_transport_init(&t, f->cfg);
+    /* The server's public side, often under a public CA: its own trust, never the introspection
+     * server's CA, pin or our client certificate. */
+    t.ca_file = f->cfg->device_ca_file;
+    t.ca_dir = t.ca_file ? NULL : OI_DEFAULT_CA_DIR;
+    t.pinned_pubkey = t.client_cert = t.client_key = NULL;
     oi_transport_cap(&t, left);
     struct oi_http_request req = {method, url, form, NULL, secrets.list};
     enum oi_http_result hr = oi_http_perform(&t, &req, resp, err, sizeof(err));
@@ -80,9 +85,11 @@ static enum oi_reason exchange(const struct flow *f, const char *what, const cha
     if (hr == OI_HTTP_NOMEM)
         return OI_NOMEM;
     if (resp->untrusted) {
-        char cause[900];
-        oi_transport_untrusted(&t, err, cause, sizeof(cause));
-        oi_logf(f->lg, LOG_ERR, "device flow: %s at %s: %s", what, url, cause);
+        oi_logf(f->lg, LOG_ERR,
+                "device flow: %s at %s: TLS verification failed: %s; trust in use: %s%s: set device_ca_file to the "
+                "CA of the server's public side; if it is right, this is not the server you configured",
+                what, url, err, f->cfg->device_ca_file ? "device_ca_file " : "the system's CA certificates, ",
+                f->cfg->device_ca_file ? f->cfg->device_ca_file : OI_DEFAULT_CA_DIR);
         return OI_UNAVAILABLE;
     }
     oi_logf(f->lg, LOG_ERR, "device flow: %s at %s failed: %s", what, url, err);

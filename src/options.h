@@ -89,6 +89,7 @@ struct oi_config {
     char *device_secret_file; /* client_secret_post; NULL: a public client (auth none) */
     char *device_auth_url;    /* with device_token_url; NULL: both from issuer's discovery document */
     char *device_token_url;
+    char *device_ca_file;            /* the CA of the device endpoints; NULL: the system's (OI_DEFAULT_CA_DIR) */
     struct oi_strlist device_scopes; /* templates (%u %s %h); none: required_scopes */
     long device_timeout;             /* seconds from the code's issue to the last poll, at most */
     bool device_qr;                  /* draw the verification URL as a QR code in the prompt */

@@ -152,6 +152,7 @@ damp_after = 0
 junk_ttl = 0
 issuer = https://127.0.0.1:$dp
 device_flow = yes
+device_ca_file = $CA
 $3
 CONF
     chmod 600 "$RUN/$1.conf"

@@ -63,6 +63,7 @@ damp_after = 0
 junk_ttl = 0
 device_flow = yes
 device_client_id = pam-device
+device_ca_file = $RUN/pki/ca.crt
 issuer = https://127.0.0.1:$PUB
 device_timeout = 10
 CONF

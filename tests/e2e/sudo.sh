@@ -181,7 +181,8 @@ useradd -M -d /nonexistent -s /bin/sh "$D" || { echo "FAIL: useradd $D"; exit 1;
 # The device options belong in the conf file (the account line refuses them): examples/sudo.conf
 # with the device client allowed and the flow's lines added, as an administrator would.
 { sed 's/^allowed_clients = .*/&,pam-device/' "$TOPS/examples/sudo.conf" &&
-    printf 'device_flow = yes\ndevice_client_id = pam-device\nissuer = https://127.0.0.1:%s\ndevice_timeout = 10\n' "$DPUB"
+    printf 'device_flow = yes\ndevice_client_id = pam-device\nissuer = https://127.0.0.1:%s\ndevice_timeout = 10\ndevice_ca_file = %s\n' \
+        "$DPUB" "$RUN/pki/ca.crt"
 } >"$RUN/sudo-device.conf" && chmod 600 "$RUN/sudo-device.conf"
 grep -qx 'allowed_clients = .*,pam-device' "$RUN/sudo-device.conf" || { echo "FAIL: no allowed_clients line in examples/sudo.conf"; exit 1; }
 example_pamd sudo "$DSVC" "$RUN/sudo-device.conf" "admin_url=https://127.0.0.1:$DADMIN" \

@@ -70,6 +70,7 @@ struct dcase {
     bool discovery;         /* issuer set, no device URLs: the discovery document */
     bool no_device;         /* device_flow off (no device_* option) */
     bool post;              /* the client_secret_post client, with device_secret_file */
+    bool system_trust;      /* no device_ca_file: the system's CA certificates, as by default */
     const char *secret;     /* device_secret_file instead of device.secret (@RUN@ expands) */
     const char *allowed;    /* allowed_clients; default pam-device, pam-device-post */
     const char *limits;     /* instead of TC_NO_LIMITS */
@@ -240,6 +241,13 @@ static const struct dcase cases[] = {
                          "\"token_endpoint\":\"https://evil.example/t\"}", NULL}},
      .auth_rc = UNAVAIL, .reason = "bad_answer", .via = "device", .msg = MSG_SERVER, .prompts = 1,
      .log = "'issuer' is https://evil.example, not the configured issuer @PUB@", .reqs = "discovery=1 auth=0 token=0"},
+
+    /* --- Trust: the device endpoints are the server's public side, which ca_file (the admin
+     * API's CA) does not vouch for: without device_ca_file, the system's CAs, and no request. --- */
+    {.name = "dev_public_side_not_under_ca_file", .group = 1, .system_trust = true, .auth_rc = UNAVAIL,
+     .reason = "unavailable", .via = "device", .msg = MSG_SERVER, .prompts = 1,
+     .log = "the code request at @PUB@/oauth2/device/auth: TLS verification failed",
+     .log_any = "trust in use: the system's CA certificates, /etc/ssl/certs: set device_ca_file", .reqs = "public=0 introspect=0"},
 
     /* --- The server goes away. --- */
     {.name = "dev_server_down", .group = 2, .si = SI_DOWN, .auth_rc = UNAVAIL, .reason = "unavailable",
@@ -458,6 +466,8 @@ static void write_conf(const struct dcase *c, const char *path)
         o += (size_t)snprintf(text + o, sizeof(text) - o,
                               "device_flow = yes\ndevice_client_id = %s\ndevice_timeout = %d\n",
                               c->post ? "pam-device-post" : "pam-device", c->timeout ? c->timeout : 10);
+        if (!c->system_trust)
+            o += (size_t)snprintf(text + o, sizeof(text) - o, "device_ca_file = %s\n", tc_env("OI_CA"));
         if (!c->discovery)
             o += (size_t)snprintf(text + o, sizeof(text) - o,
                                   "device_auth_url = %s/oauth2/device/auth\ndevice_token_url = %s/oauth2/token\n", pub,

@@ -390,7 +390,7 @@ report "ping (hydra): ten steps OK, WARN or SKIP with timings, exit 0"
 
 # The device flow's endpoints, found as a login finds them; no code is asked for.
 pub() { echo "https://127.0.0.1:$(port "$1" public)"; }
-DEV="-o device_flow -o device_client_id=pam-device"
+DEV="-o device_flow -o device_client_id=pam-device -o device_ca_file=$RUN/pki/ca.crt"
 resetall
 run ping_device_discovery 0 --conf "$RUN/v25.conf" $DEV -o issuer="$(pub v25)" ping
 has "$O" "device     OK    client pam-device (public): codes from $(pub v25)/oauth2/device/auth, tokens from $(pub v25)/oauth2/token (the issuer's discovery document)"

@@ -426,6 +426,8 @@ static void test_device_refused(void **state)
     expect_error(LOAD(NULL, MIN, "device_client_id=x"), &cfg, &err, WHOLE, "device_client_id");
     assert_non_null(strstr(err.what, "needs device_flow = yes"));
     expect_error(LOAD(NULL, MIN, "device_qr=no"), &cfg, &err, WHOLE, "device_qr");
+    expect_error(LOAD(NULL, MIN, "device_ca_file=/etc/ssl/certs/ca-certificates.crt"), &cfg, &err, WHOLE,
+                 "device_ca_file");
     expect_error(LOAD(NULL, MIN, "device_flow", urls[0], urls[1]), &cfg, &err, WHOLE, "device_client_id");
     expect_error(LOAD(NULL, MIN, DEVICE), &cfg, &err, WHOLE, "device_flow");
     assert_non_null(strstr(err.what, "or issuer"));
