@@ -157,7 +157,10 @@ enum oi_reason oi_config_check_whole(struct oi_config *cfg, const struct oi_conf
         return oi_config_fail(err, w, "allowed_clients", "'*' cannot be combined with client ids");
     if (cfg->user_claim == NULL && oi_set_string(&cfg->user_claim, "sub") != 0)
         return OI_NOMEM;
-    if (cfg->prompt == NULL && oi_set_string(&cfg->prompt, "Access token: ") != 0)
+    /* With the device flow, the prompt says how to choose it: a person without a token would not guess. */
+    if (cfg->prompt == NULL &&
+        oi_set_string(&cfg->prompt,
+                      cfg->device_flow ? "Access token (or Enter to log in with a code): " : "Access token: ") != 0)
         return OI_NOMEM;
     if (cfg->ca_file == NULL && cfg->ca_dir == NULL && oi_set_string(&cfg->ca_dir, OI_DEFAULT_CA_DIR) != 0)
         return OI_NOMEM;

@@ -5,7 +5,7 @@
 
 Runs COMMAND on a new pseudo-terminal (its stdin, stdout and stderr, and its controlling
 terminal, as a person's shell would give it), and answers it as a person does:
-  1. at the token prompt (--token-prompt, default "Access token: "), types --first (default
+  1. at the token prompt (--token-prompt, default "Access token (or Enter to log in with a code): "), types --first (default
      nothing) and Enter;
   2. reads the approval prompt up to "Press Enter once approved: ", takes the user code from
      its text ("... shows the code CODE, then approve." or "Enter the code CODE exactly as
@@ -98,7 +98,7 @@ def screen(text):
 
 def main():
     ap = argparse.ArgumentParser(usage=__doc__)
-    ap.add_argument("--token-prompt", default="Access token: ")
+    ap.add_argument("--token-prompt", default="Access token (or Enter to log in with a code): ")
     ap.add_argument("--first", default="")
     ap.add_argument("--second", default="")
     ap.add_argument("--on-code", default="")

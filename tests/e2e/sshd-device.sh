@@ -167,7 +167,7 @@ start_case
 person "$U" DEVICE_ON_CODE="$(act approve "$U@example.com")"
 [ "$rc" = 0 ] || problem "client exit $rc, wanted 0: $out"
 printf '%s\n' "$out" | grep -qx "out: $U" || problem "id -un did not print $U: $out"
-[ "$(rounds)" = "Access token: |off
+[ "$(rounds)" = "Access token (or Enter to log in with a code): |off
 Press Enter once approved: |off" ] || problem "the prompts were [$(rounds | tr '\n' '|')], wanted the token prompt, then the approval prompt"
 [ -n "$code" ] || problem "no user code in the approval prompt: [$prompt]"
 sees "To log in as $U on $HOST (service $SVC, from 127.0.0.1), approve this login on another device:"
@@ -285,7 +285,8 @@ tok=$(mint "{\"sub\":\"$U@example.com\",\"client_id\":\"ssh-login\",\"scope\":\"
 n0=$(ncodes)
 person "$U" DEVICE_FIRST="$tok"
 [ "$rc" = 0 ] || problem "client exit $rc, wanted 0: $out"
-[ "$(rounds)" = "Access token: |off" ] || problem "the prompts were [$(rounds | tr '\n' '|')], wanted the token prompt alone"
+[ "$(rounds)" = "Access token (or Enter to log in with a code): |off" ] ||
+    problem "the prompts were [$(rounds | tr '\n' '|')], wanted the token prompt alone"
 [ "$(ncodes)" = "$n0" ] || problem "a device code was requested"
 audit_check allow "$U" ok
 audit_lines | grep -q ' via=typed' || problem "the audit line does not say via=typed: $(audit_lines)"

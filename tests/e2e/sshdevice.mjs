@@ -1,6 +1,6 @@
 // sshdevice.mjs PORT USER: a person who logs in with the device flow, through keyboard-interactive,
 // with the npm ssh2 client, to 127.0.0.1:PORT (tests/e2e/sshd-device.sh). At the module's token
-// prompt ("...token: ") it types DEVICE_FIRST (default: nothing, which chooses the device flow).
+// prompt ("Access token ...: ") it types DEVICE_FIRST (default: nothing, which chooses the device flow).
 // At the approval prompt (ending "Press Enter once approved: ") it takes the user code from the
 // text, as a person reads it, runs the shell command DEVICE_ON_CODE with the code as "$1" (what
 // the person does on the other device: approve, deny...), then types DEVICE_SECOND (default:
@@ -45,7 +45,7 @@ function answer(prompt) {
     }
     return env.DEVICE_SECOND || '';
   }
-  if (/token: $/.test(prompt)) return env.DEVICE_FIRST || '';
+  if (/^Access token\b.*: $/.test(prompt)) return env.DEVICE_FIRST || '';
   return '';
 }
 

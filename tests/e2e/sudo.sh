@@ -224,7 +224,7 @@ SVC=$DSVC # the audit lines of this service
 log_mark; sudo_device "$(act approve "$D@example.com")"
 [ "$rc" = 0 ] || problem "sudo exit $rc, wanted 0: $seen"
 [ "$(after_prompt)" = "0|" ] || problem "after the approval prompt the terminal showed [$(after_prompt)], wanted id -u's 0"
-printf '%s\n' "$seen" | grep -q "^Access token: *\$" || problem "no token prompt: $seen"
+printf '%s\n' "$seen" | grep -q "^Access token (or Enter to log in with a code): *\$" || problem "no token prompt: $seen"
 [ -n "$code" ] || problem "no user code in the approval prompt: $seen"
 sees "To log in as $D on $HOST (service $DSVC), approve this login on another device:"
 sees "  1. Open https://127.0.0.1:$DPUB/oauth2/device/verify?user_code=$code"

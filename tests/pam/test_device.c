@@ -1155,7 +1155,8 @@ static void run_case(void **state)
     /* What the person saw. */
     if (r.n_prompts != c->prompts)
         fail_msg("%s: %d prompts, expected %d", c->name, r.n_prompts, c->prompts);
-    if (r.n_prompts >= 1 && strcmp(r.prompts[0], "Access token: ") != 0)
+    const char *token_prompt = c->no_device ? "Access token: " : "Access token (or Enter to log in with a code): ";
+    if (r.n_prompts >= 1 && strcmp(r.prompts[0], token_prompt) != 0)
         fail_msg("%s: the first prompt is \"%s\", not the token prompt", c->name, r.prompts[0]);
     if (c->msg == NULL && r.n_errors > 0)
         fail_msg("%s: an error message where none was expected: %s", c->name, r.errors[0]);
