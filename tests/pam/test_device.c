@@ -426,23 +426,7 @@ static char *expand(const char *in, const struct dcase *c, const char *token, co
         {"@PUB@", pub},     {"@RUN@", tc_env("OI_RUN_DIR")},          {"@CA@", tc_env("OI_CA")},
         {"@TOKEN@", token}, {"@SECRET@", tc_env("OI_DEVICE_SECRET")}, {"@CODE@", code},
     };
-    size_t cap = strlen(in) * 4 + 4096, o = 0;
-    char *out = calloc(1, cap);
-    assert_non_null(out);
-    for (const char *p = in; *p;) {
-        bool done = false;
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !done; i++) {
-            size_t n = strlen(names[i][0]);
-            if (names[i][1] != NULL && strncmp(p, names[i][0], n) == 0) {
-                o += (size_t)snprintf(out + o, cap - o, "%s", names[i][1]);
-                p += n;
-                done = true;
-            }
-        }
-        if (!done)
-            out[o++] = *p++;
-        assert_true(o < cap);
-    }
+    char *out = tc_expand(in, names, sizeof(names) / sizeof(names[0]));
     free(pub);
     return out;
 }
@@ -1229,22 +1213,6 @@ static void run_case(void **state)
     free(log);
 }
 
-static const char *pam_code_name(int rc)
-{
-    switch (rc) {
-    case PAM_SUCCESS:
-        return "PAM_SUCCESS";
-    case PAM_AUTH_ERR:
-        return "PAM_AUTH_ERR";
-    case PAM_AUTHINFO_UNAVAIL:
-        return "PAM_AUTHINFO_UNAVAIL";
-    case PAM_SERVICE_ERR:
-        return "PAM_SERVICE_ERR";
-    default:
-        return "other";
-    }
-}
-
 static int print_table(void **state)
 {
     (void)state;
@@ -1256,7 +1224,8 @@ static int print_table(void **state)
             continue;
         n++;
         total += results[i].ms;
-        printf("%-46s %-21s %-17s %6ld\n", cases[i].name, pam_code_name(results[i].rc), cases[i].reason, results[i].ms);
+        printf("%-46s %-21s %-17s %6ld\n", cases[i].name, tc_pam_code_name(results[i].rc), cases[i].reason,
+               results[i].ms);
     }
     printf("%zu device-flow cases ran in %ld ms of logins\n", n, total);
     return 0;

@@ -894,24 +894,6 @@ static void run_case(void **state)
     free(token);
 }
 
-static const char *pam_code_name(int rc)
-{
-    switch (rc) {
-    case PAM_SUCCESS:
-        return "PAM_SUCCESS";
-    case PAM_AUTH_ERR:
-        return "PAM_AUTH_ERR";
-    case PAM_AUTHINFO_UNAVAIL:
-        return "PAM_AUTHINFO_UNAVAIL";
-    case PAM_SERVICE_ERR:
-        return "PAM_SERVICE_ERR";
-    case PAM_USER_UNKNOWN:
-        return "PAM_USER_UNKNOWN";
-    default:
-        return "other";
-    }
-}
-
 /* The table of what ran: case, group, PAM code, audit reason, wall time. */
 static int print_table(void **state)
 {
@@ -931,7 +913,7 @@ static int print_table(void **state)
             faults++;
         if (results[i].ms > worst)
             worst = results[i].ms;
-        printf("%-36s %-9s %-21s %-16s %6ld\n", c->name, c->group, pam_code_name(results[i].rc),
+        printf("%-36s %-9s %-21s %-16s %6ld\n", c->name, c->group, tc_pam_code_name(results[i].rc),
                c->reason ? c->reason : "(no audit line)", results[i].ms);
     }
     printf("%zu fault cases and %zu unsafe-file cases ran, none PAM_SUCCESS; %zu controls succeeded; "

@@ -512,21 +512,7 @@ static char *expand(const char *in, enum standin si)
         {"@SOON@", soon},
         {"@GETITEMS@", tc_env("OI_PAM_GET_ITEMS")},
     };
-    size_t cap = strlen(in) * 4 + 4096, o = 0;
-    char *out = calloc(1, cap);
-    for (const char *p = in; *p;) {
-        bool done = false;
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !done; i++) {
-            size_t n = strlen(names[i][0]);
-            if (strncmp(p, names[i][0], n) == 0) {
-                o += (size_t)snprintf(out + o, cap - o, "%s", names[i][1]);
-                p += n;
-                done = true;
-            }
-        }
-        if (!done)
-            out[o++] = *p++;
-    }
+    char *out = tc_expand(in, names, sizeof(names) / sizeof(names[0]));
     free(url);
     free(public_url);
     return out;

@@ -146,23 +146,7 @@ static char *expand(const char *in)
 {
     const char *names[][2] = {
         {"@RUN@", tc_env("OI_RUN_DIR")}, {"@NETKEY@", tc_env("OI_NET_KEY_FILE")}, {"@DEADURL@", tc_env("OI_DEAD_URL")}};
-    size_t cap = strlen(in) * 4 + 4096, o = 0;
-    char *out = calloc(1, cap);
-    assert_non_null(out);
-    for (const char *p = in; *p;) {
-        bool done = false;
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !done; i++) {
-            size_t n = strlen(names[i][0]);
-            if (strncmp(p, names[i][0], n) == 0) {
-                o += (size_t)snprintf(out + o, cap - o, "%s", names[i][1]);
-                p += n;
-                done = true;
-            }
-        }
-        if (!done)
-            out[o++] = *p++;
-    }
-    return out;
+    return tc_expand(in, names, sizeof(names) / sizeof(names[0]));
 }
 
 static int write_services(void)

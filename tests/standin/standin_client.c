@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <security/pam_appl.h>
 
 size_t tc_collect(char *data, size_t size, size_t n, void *buf)
 {
@@ -71,6 +72,39 @@ char *tc_read_all(const char *path)
         assert_int_equal(tc_collect(chunk, 1, n, &b), n);
     fclose(f);
     return b.p ? b.p : tc_xstrdup("");
+}
+
+char *tc_expand(const char *in, const char *(*names)[2], size_t n)
+{
+    struct tc_buf b = {0};
+    for (const char *p = in; *p;) {
+        size_t i = 0, len = 0;
+        while (i < n && (names[i][1] == NULL || strncmp(p, names[i][0], len = strlen(names[i][0])) != 0))
+            i++;
+        const char *piece = i < n ? names[i][1] : p;
+        size_t piece_len = i < n ? strlen(piece) : 1;
+        assert_int_equal(tc_collect((char *)(uintptr_t)piece, 1, piece_len, &b), piece_len);
+        p += i < n ? len : 1;
+    }
+    return b.p ? b.p : tc_xstrdup("");
+}
+
+const char *tc_pam_code_name(int rc)
+{
+    switch (rc) {
+    case PAM_SUCCESS:
+        return "PAM_SUCCESS";
+    case PAM_AUTH_ERR:
+        return "PAM_AUTH_ERR";
+    case PAM_AUTHINFO_UNAVAIL:
+        return "PAM_AUTHINFO_UNAVAIL";
+    case PAM_SERVICE_ERR:
+        return "PAM_SERVICE_ERR";
+    case PAM_USER_UNKNOWN:
+        return "PAM_USER_UNKNOWN";
+    default:
+        return "other";
+    }
 }
 
 static const char *port_of(const char *prefix, const char *which)

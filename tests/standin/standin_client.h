@@ -1,5 +1,5 @@
 /* What the test programs that drive the module through PAM (test_module, test_revoke,
- * test_faults, test_cache) share: the Hydra stand-in's control API, and small file and
+ * test_faults, test_cache, test_device) share: the Hydra stand-in's control API, and small file and
  * environment helpers. A stand-in is named by the prefix of the variables its script exports
  * (OI_V2: OI_V2_ADMIN and OI_V2_CONTROL, the ports). A failure ends the test: cmocka's fail_msg
  * inside a test, exit 99 (a hard error for automake) for a missing variable or file. */
@@ -29,6 +29,11 @@ long tc_env_long(const char *name);
 char *tc_xstrdup(const char *s);
 void tc_write_file(const char *path, const char *text, mode_t mode);
 char *tc_read_all(const char *path); /* NULL when it cannot be opened */
+/* in with each name of names[0..n) ("@RUN@") replaced by its value; a NULL value leaves the
+ * name as it is. Owned. */
+char *tc_expand(const char *in, const char *(*names)[2], size_t n);
+/* "PAM_AUTH_ERR" for PAM_AUTH_ERR: the codes a login case expects, by name; "other" else. */
+const char *tc_pam_code_name(int rc);
 
 char *standin_admin_url(const char *prefix); /* https://127.0.0.1:PORT */
 /* METHOD PATH on the control port with an optional JSON body; the parsed answer (fails on
