@@ -34,6 +34,32 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# sshd_start WRITE_CONFIG: the test's sshd ($RUN/$SVC, a link to /usr/sbin/sshd: sshd takes its PAM
+# service from its program name) on a free port of 127.0.0.1. WRITE_CONFIG prints its sshd_config
+# for $PORT; a port someone takes between the probe and sshd's bind costs a retry, three at most.
+# Sets PORT and SSHD_PID; sshd's log is $RUN/sshd.log.
+sshd_start() {
+    for _try in 1 2 3; do
+        PORT=$(free_port)
+        "$1" >"$RUN/sshd_config"
+        "$RUN/$SVC" -t -f "$RUN/sshd_config" || { echo "FAIL: sshd -t rejects the test config"; exit 1; }
+        : >"$RUN/sshd.log"
+        "$RUN/$SVC" -D -f "$RUN/sshd_config" -E "$RUN/sshd.log" &
+        SSHD_PID=$!
+        _i=0
+        while kill -0 "$SSHD_PID" 2>/dev/null && [ $_i -le 100 ]; do
+            grep -q "Server listening on 127.0.0.1 port $PORT" "$RUN/sshd.log" && return 0
+            _i=$((_i + 1))
+            sleep 0.1
+        done
+        kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
+        SSHD_PID=""
+    done
+    echo "FAIL: sshd did not start"
+    cat "$RUN/sshd.log"
+    exit 1
+}
+
 # ---- the Hydra stand-in (tests/standin/hydra_standin.py) over HTTPS with the test CA in $1/pki ----------
 . "$top_srcdir/tests/standin/standin-lib.sh"
 start_standin() { # DIR VERSION

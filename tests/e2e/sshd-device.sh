@@ -77,9 +77,8 @@ ssh-keygen -q -t ed25519 -N '' -f "$RUN/userkey" -C "$K" || { echo "FAIL: ssh-ke
 KEYS=$(mktemp -d /tmp/oi-e2e-sshdev-keys.XXXXXX) && chmod 755 "$KEYS" &&
     install -m 644 "$RUN/userkey.pub" "$KEYS/$K" || { echo "FAIL: cannot install the authorized key"; exit 1; }
 ln -s /usr/sbin/sshd "$RUN/$SVC" # sshd's PAM service is its program name
-start_sshd() {
-    PORT=$(free_port)
-    cat >"$RUN/sshd_config" <<CFG
+sshd_config() {
+    cat <<CFG
 UsePAM yes
 KbdInteractiveAuthentication yes
 PasswordAuthentication no
@@ -100,18 +99,8 @@ LoginGraceTime 60
 Match User $K
     AuthenticationMethods publickey,keyboard-interactive
 CFG
-    "$RUN/$SVC" -t -f "$RUN/sshd_config" || { echo "FAIL: sshd -t rejects the test config"; exit 1; }
-    : >"$RUN/sshd.log"
-    "$RUN/$SVC" -D -f "$RUN/sshd_config" -E "$RUN/sshd.log" &
-    SSHD_PID=$!
-    i=0
-    until grep -q "Server listening on 127.0.0.1 port $PORT" "$RUN/sshd.log"; do
-        kill -0 "$SSHD_PID" 2>/dev/null || { SSHD_PID=""; return 1; }
-        i=$((i + 1)); [ $i -gt 100 ] && return 1
-        sleep 0.1
-    done
 }
-start_sshd || start_sshd || start_sshd || { echo "FAIL: sshd did not start"; cat "$RUN/sshd.log"; exit 1; }
+sshd_start sshd_config
 HOST=$(hostname | cut -d. -f1)
 
 # person USER [VAR=VALUE...]: one login as USER by the person (sshdevice.mjs), with the settings

@@ -57,10 +57,9 @@ report "/etc/pam.d/$SVC is examples/pam.d/sshd; only the module path, conf= and 
 ssh-keygen -q -t ed25519 -N '' -f "$RUN/hostkey" || { echo "FAIL: ssh-keygen"; exit 1; }
 ln -s /usr/sbin/sshd "$RUN/$SVC"
 FRAGMENT=$TOPS/examples/sshd_config.d/oauth2-introspect.conf
-# A free port, taken by nobody between the probe and sshd's bind: else try another one.
-start_sshd() {
-    PORT=$(free_port)
-    cat >"$RUN/sshd_config" <<CFG
+# The test server, on the port sshd_start (clients-lib.sh) found free.
+sshd_config() {
+    cat <<CFG
 # Read first, as Debian's "Include /etc/ssh/sshd_config.d/*.conf": the example, as it is.
 Include $FRAGMENT
 # What Debian 12's sshd_config says after that Include: the fragment must win.
@@ -80,18 +79,8 @@ PrintMotd no
 PrintLastLog no
 LoginGraceTime 30
 CFG
-    "$RUN/$SVC" -t -f "$RUN/sshd_config" || { echo "FAIL: sshd -t rejects the test config"; exit 1; }
-    : >"$RUN/sshd.log"
-    "$RUN/$SVC" -D -f "$RUN/sshd_config" -E "$RUN/sshd.log" &
-    SSHD_PID=$!
-    i=0
-    until grep -q "Server listening on 127.0.0.1 port $PORT" "$RUN/sshd.log"; do
-        kill -0 "$SSHD_PID" 2>/dev/null || { SSHD_PID=""; return 1; }
-        i=$((i + 1)); [ $i -gt 100 ] && return 1
-        sleep 0.1
-    done
 }
-start_sshd || start_sshd || start_sshd || { echo "FAIL: sshd did not start"; cat "$RUN/sshd.log"; exit 1; }
+sshd_start sshd_config
 
 # Every setting of the fragment is what sshd uses (sshd -T prints the effective configuration).
 "$RUN/$SVC" -T -f "$RUN/sshd_config" >"$RUN/sshd-T.out" 2>&1 || problem "sshd -T failed: $(cat "$RUN/sshd-T.out")"
