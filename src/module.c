@@ -270,8 +270,8 @@ static int authenticate(pam_handle_t *pamh, int argc, const char **argv)
         struct ask_ctx ask = {pamh, &cfg, &lg, &subj};
         enum oi_reason r = oi_device_obtain_token(&cfg, &lg, &subj, ask_person, &ask, &device_token);
         token = device_token;
-        if (r != OI_OK)
-            oi_outcome_init(&out, r);
+        if (token == NULL) /* never an outcome of OI_OK without a token */
+            oi_outcome_init(&out, r == OI_OK ? OI_NO_TOKEN : r);
     }
     bool got_token = token != NULL;
     if (got_token)
