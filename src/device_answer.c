@@ -47,15 +47,6 @@ static void put_wiped(json_object *root)
     json_object_put(root);
 }
 
-/* Printable ASCII without spaces: nothing a terminal would act on. */
-static bool plain(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] <= 0x20 || s[i] >= 0x7f)
-            return false;
-    return true;
-}
-
 /* The string member key, 1..max plain bytes, as an owned copy in *dst. "" when fine, else why. */
 static const char *take_string(json_object *root, const char *key, size_t max, bool required, char **dst)
 {
@@ -69,7 +60,7 @@ static const char *take_string(json_object *root, const char *key, size_t max, b
     size_t len = (size_t)json_object_get_string_len(v);
     if (len == 0 || len > max)
         return len == 0 ? "is empty" : "is too long";
-    if (!plain(s, len))
+    if (oi_plain_len(s, len) < len) /* nothing a terminal would act on */
         return "holds spaces, control or non-ASCII characters";
     *dst = strndup(s, len);
     return *dst ? "" : "cannot be copied: out of memory";
@@ -124,17 +115,6 @@ static const char *take_long(json_object *root, const char *key, const long *abs
     return "";
 }
 
-/* The issuer as the configuration names it and as the document does, one trailing '/' aside. */
-static bool same_issuer(const char *a, size_t alen, const char *b)
-{
-    size_t blen = strlen(b);
-    if (alen > 0 && a[alen - 1] == '/')
-        alen--;
-    if (blen > 0 && b[blen - 1] == '/')
-        blen--;
-    return alen == blen && memcmp(a, b, alen) == 0;
-}
-
 enum oi_reason oi_device_parse_discovery(const char *body, size_t len, const char *issuer, bool allow_http,
                                          struct oi_device_endpoints *ep, char *why, size_t whylen)
 {
@@ -148,9 +128,10 @@ enum oi_reason oi_device_parse_discovery(const char *body, size_t len, const cha
         fail(why, whylen, "issuer", "is missing or not a string");
         goto out;
     }
-    if (!same_issuer(json_object_get_string(v), (size_t)json_object_get_string_len(v), issuer)) {
+    struct oi_jstr named = {json_object_get_string(v), (size_t)json_object_get_string_len(v)};
+    if (!oi_issuer_matches(&named, issuer)) {
         char shown[200];
-        oi_printable(shown, sizeof(shown), json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        oi_printable(shown, sizeof(shown), named.s, named.len);
         snprintf(why, whylen, "'issuer' is %s, not the configured issuer %s", shown, issuer);
         goto out;
     }

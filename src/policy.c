@@ -79,8 +79,7 @@ bad:
     return OI_SCOPE;
 }
 
-/* Issuers compare equal ignoring one trailing slash: Hydra v1 forces one, v2 keeps the configured form. */
-static bool issuer_matches(const struct oi_jstr *iss, const char *want)
+bool oi_issuer_matches(const struct oi_jstr *iss, const char *want)
 {
     size_t a = iss->len, b = strlen(want);
     if (a > 0 && iss->s[a - 1] == '/')
@@ -150,7 +149,7 @@ enum oi_reason oi_token_check(const struct oi_config *cfg, const struct oi_token
         return OI_NOT_ACCESS_TOKEN;
     if ((info->has_nbf && info->nbf > now + cfg->leeway) || (info->has_iat && info->iat > now + cfg->leeway))
         return OI_NOT_YET_VALID;
-    if (cfg->issuer != NULL && (info->iss.s == NULL || !issuer_matches(&info->iss, cfg->issuer)))
+    if (cfg->issuer != NULL && (info->iss.s == NULL || !oi_issuer_matches(&info->iss, cfg->issuer)))
         return OI_ISSUER;
     if (cfg->audience.n > 0 && (info->aud == NULL || !audience_matches(info->aud, &cfg->audience)))
         return OI_AUDIENCE;

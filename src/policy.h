@@ -16,6 +16,10 @@ struct oi_subject {
     const char *ruser;   /* PAM_RUSER, NULL when none: the caller of su or sudo (host_limits.h) */
 };
 
+/* Issuers compare equal ignoring one trailing slash: Hydra v1 forces one, v2 keeps the
+ * configured form. For the token's iss, and a discovery document's issuer (device.h). */
+bool oi_issuer_matches(const struct oi_jstr *iss, const char *want);
+
 /* Expand %u %s %h %% in each required scope and join with spaces into *out (malloc'd).
  * OI_OK, OI_SCOPE when an expansion is not a valid scope token, OI_NOMEM. */
 enum oi_reason oi_expand_scopes(const struct oi_strlist *templates, const struct oi_subject *subj, char **out);

@@ -72,9 +72,9 @@ enum oi_reason oi_precheck(const struct oi_config *cfg, const char *token, char 
         return refuse(OI_MALFORMED, text, why, whylen);
     }
     /* Printable ASCII only: sshd's fake password for invalid users carries control characters. */
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)token[i] < 0x21 || (unsigned char)token[i] > 0x7e)
-            return refuse(OI_MALFORMED, bad_byte(token, len, i), why, whylen);
+    size_t plain = oi_plain_len(token, len);
+    if (plain < len)
+        return refuse(OI_MALFORMED, bad_byte(token, len, plain), why, whylen);
     if (oi_skip_prefix(token, "ory_rt_") || oi_skip_prefix(token, "ory_ac_"))
         return refuse(OI_NOT_ACCESS_TOKEN, "it is a refresh token or an authorization code (ory_rt_, ory_ac_)", why,
                       whylen);

@@ -83,6 +83,14 @@ bool oi_has_control(const char *s)
     return false;
 }
 
+size_t oi_plain_len(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] >= 0x21 && (unsigned char)s[i] <= 0x7e)
+        i++;
+    return i;
+}
+
 bool oi_str_eq(const char *a, size_t alen, const char *b)
 {
     return a != NULL && b != NULL && alen == strlen(b) && memcmp(a, b, alen) == 0;

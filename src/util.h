@@ -34,6 +34,9 @@ bool oi_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Does s hold a control character (below 0x20, or DEL)? */
 bool oi_has_control(const char *s);
+/* How many of the len bytes of s, from the start, are printable ASCII other than space (0x21 to
+ * 0x7e): len when all are. Tokens, and what a server sends for a person to see. */
+size_t oi_plain_len(const char *s, size_t len);
 
 /* Byte-for-byte equality of a counted string with a C string (embedded NULs never match). */
 bool oi_str_eq(const char *a, size_t alen, const char *b);
