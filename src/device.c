@@ -96,15 +96,6 @@ static enum oi_reason exchange(const struct flow *f, const char *what, const cha
     return hr == OI_HTTP_UNAVAILABLE ? OI_UNAVAILABLE : OI_BAD_ANSWER;
 }
 
-/* "HTTP 400 (error invalid_scope: description)" for the log, never the body itself. */
-static void describe(const struct oi_http_response *resp, char *dst, size_t len)
-{
-    char error[128], description[300];
-    oi_answer_error(resp->body, resp->len, error, sizeof(error), description, sizeof(description));
-    snprintf(dst, len, "HTTP %ld (error %s%s%s)", resp->status, error[0] ? error : "-", description[0] ? ": " : "",
-             description);
-}
-
 /* The endpoints: configured, or from the issuer's discovery document. */
 static enum oi_reason find_endpoints(struct flow *f, int64_t deadline_ms)
 {
@@ -123,7 +114,7 @@ static enum oi_reason find_endpoints(struct flow *f, int64_t deadline_ms)
     char why[300];
     enum oi_reason r = exchange(f, "the discovery document", "GET", url, NULL, NULL, deadline_ms, &resp);
     if (r == OI_OK && resp.status != 200) {
-        describe(&resp, why, sizeof(why));
+        oi_device_describe(resp.status, resp.body, resp.len, why, sizeof(why));
         oi_logf(f->lg, LOG_ERR,
                 "device flow: the discovery document at %s: %s; set device_auth_url and device_token_url, or the "
                 "right issuer",
@@ -145,7 +136,7 @@ static enum oi_reason refused_code(const struct flow *f, const struct oi_http_re
     char what[450], error[128], description[8];
     const char *id = f->cfg->device_client_id, *fix = "";
     enum oi_reason r = OI_CONFIG;
-    describe(resp, what, sizeof(what));
+    oi_device_describe(resp->status, resp->body, resp->len, what, sizeof(what));
     oi_answer_error(resp->body, resp->len, error, sizeof(error), description, sizeof(description));
     if (resp->status == 404 || resp->status == 405)
         fix = "the server has no device authorization endpoint there (Hydra has the device flow since v25.4.0); "

@@ -55,6 +55,10 @@ enum oi_reason oi_device_parse_code(const char *body, size_t len, bool allow_htt
 enum oi_reason oi_device_find_endpoints(const struct oi_config *cfg, const struct oi_log *lg,
                                         struct oi_device_endpoints *ep);
 
+/* A refusal for the log: "HTTP 400 (error invalid_scope: description)", the server's error
+ * members as printable text, never the body itself. */
+void oi_device_describe(long status, const char *body, size_t len, char *dst, size_t dstlen);
+
 /* One answer of the token endpoint to a poll. */
 enum oi_device_poll {
     OI_POLL_TOKEN,     /* 200 with a bearer access token: *token */

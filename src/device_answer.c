@@ -225,6 +225,14 @@ enum oi_reason oi_device_parse_code(const char *body, size_t len, bool allow_htt
     return r;
 }
 
+void oi_device_describe(long status, const char *body, size_t len, char *dst, size_t dstlen)
+{
+    char error[128], description[300];
+    oi_answer_error(body, len, error, sizeof(error), description, sizeof(description));
+    snprintf(dst, dstlen, "HTTP %ld (error %s%s%s)", status, error[0] ? error : "-", description[0] ? ": " : "",
+             description);
+}
+
 enum oi_device_poll oi_device_parse_poll(long status, const char *body, size_t len, long max_token_length, char **token,
                                          char *why, size_t whylen)
 {
@@ -246,8 +254,7 @@ enum oi_device_poll oi_device_parse_poll(long status, const char *body, size_t l
                     return known[i].poll;
                 }
         }
-        snprintf(why, whylen, "HTTP %ld (error %s%s%s)", status, error[0] ? error : "-", description[0] ? ": " : "",
-                 description);
+        oi_device_describe(status, body, len, why, whylen);
         return OI_POLL_FAILED;
     }
     json_object *root = oi_answer_parse_object(body, len, why, whylen), *type;
